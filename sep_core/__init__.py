@@ -1,0 +1,44 @@
+"""SEP Help Desk core: the public facade for plugin authors.
+
+Plugins import from here only (``from sep_core import hookimpl, db, Answer, ...``); everything
+else in ``sep_core`` may change between versions.
+"""
+
+from .api import API_PREFIX, api_doc, json_body, json_error
+from .app import create_app
+from .audit import audit
+from .channels import Channel, WebhookChannel, constant_time_equals
+from .clock import MOSCOW, now, to_moscow, utcnow_naive
+from .domain import (
+    SERVICES,
+    Answer,
+    Availability,
+    InboundEvent,
+    Inquiry,
+    InquiryResult,
+    Requirement,
+    Route,
+    RouteAction,
+)
+from .errors import ApiError, ConfigError, DeliveryError, SepError
+from .extensions import csrf, db, login_manager
+from .i18n import gettext, lazy_gettext, ngettext
+from .mail import send_mail
+from .models import ROLES, STAFF_ROLES, AuditEntry, InquiryLog, OutboxMessage, User
+from .outbox import enqueue
+from .pipeline import availability, handle_inquiry
+from .plugins import hookimpl
+from .state import current_state, deadline, plugin_settings
+from .web import safe_next, ui_slot
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "API_PREFIX", "MOSCOW", "ROLES", "SERVICES", "STAFF_ROLES", "Answer", "ApiError", "AuditEntry",
+    "Availability", "Channel", "ConfigError", "DeliveryError", "InboundEvent", "Inquiry", "InquiryLog",
+    "InquiryResult", "OutboxMessage", "Requirement", "Route", "RouteAction", "SepError", "User",
+    "WebhookChannel", "api_doc", "audit", "availability", "constant_time_equals", "create_app", "csrf",
+    "current_state", "db", "deadline", "enqueue", "gettext", "handle_inquiry", "hookimpl", "json_body",
+    "json_error", "lazy_gettext", "login_manager", "ngettext", "now", "plugin_settings", "safe_next",
+    "send_mail", "to_moscow", "ui_slot", "utcnow_naive",
+]

@@ -1,0 +1,177 @@
+"""The application factory: config -> extensions -> plugins -> blueprints -> check."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from . import plugins as plugin_loading
+from .channels import Channel, register_channels
+from .clock import system_now
+from .config import builtin_plugin_names, load_config
+from .extensions import babel, csrf, db, login_manager
+from .i18n import MergedDomain, load_catalogs, select_locale
+from .plugins import SepPluginManager
+from .web import register_error_handlers, register_security_headers, register_template_globals
+
+log = logging.getLogger("sep")
+
+
+@dataclass
+class SepState:
+    """Everything the core keeps per app, at ``app.extensions["sep"]``."""
+
+    pm: SepPluginManager
+    clock: Callable[[], datetime] = system_now
+    channels: dict[str, Channel] = field(default_factory=dict)
+    transports: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
+    translations: dict[str, Any] = field(default_factory=dict)
+    migration_dirs: list[str] = field(default_factory=list)
+    contributions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def contributed(self, plugin: str, kind: str, name: str) -> None:
+        self.contributions.setdefault(plugin, {}).setdefault(kind, []).append(name)
+
+    def settings(self, plugin: str) -> dict[str, Any]:
+        return self.pm.plugin_info[plugin].settings
+
+
+def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str, object]] | None = None) -> Flask:
+    """Build an app.
+
+    ``config`` overrides every other source. ``plugins`` registers extra ``(name, object)``
+    plugins directly, ahead of the configured ones (used by tests and embedding code).
+    """
+    instance_path = os.environ.get("SEP_INSTANCE_PATH") or (config or {}).get("SEP_INSTANCE_PATH")
+    app = Flask("sep_core", instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+                instance_relative_config=True)
+    load_config(app, config)
+
+    names = app.config["SEP_PLUGINS"]
+    names = builtin_plugin_names() if names is None else plugin_loading.parse_plugin_names(names)
+    pm = plugin_loading.build_manager(names, plugins)
+    if app.config["SEP_TRACE_PLUGINS"]:
+        _trace_hooks(pm)
+    state = SepState(pm=pm)
+    app.extensions["sep"] = state
+    plugin_loading.configure_plugins(pm, app.config["SEP_PLUGIN_CONFIG"])
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = None
+
+    translation_dirs = [pair for _, group in collect(pm, "sep_translation_dirs") for pair in group]
+    state.translations = load_catalogs([(str(d), dom) for d, dom in translation_dirs], app.config["SEP_LANGUAGES"])
+    babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = MergedDomain()  # answers from the app's merged catalogs
+    state.migration_dirs = [str(d) for _, group in collect(pm, "sep_migration_dirs") for d in group]
+
+    _register_templates(app, pm)
+    for plugin, group in collect(pm, "sep_blueprints", app=app):
+        for blueprint in group:
+            app.register_blueprint(blueprint)
+            state.contributed(plugin, "blueprints", blueprint.name)
+    channels = []
+    for plugin, group in collect(pm, "sep_register_channels", app=app):
+        for channel in group:
+            channels.append(channel)
+            state.contributed(plugin, "channels", channel.name)
+    state.channels = register_channels(app, channels)
+    for plugin, transports in reversed(collect(pm, "sep_transports", app=app)):
+        state.transports.update(transports)
+        for kind in transports:
+            state.contributed(plugin, "transports", kind)
+    for channel in state.channels.values():
+        state.transports.setdefault(channel.name, channel.deliver)
+    pm.hook.sep_cli(cli=app.cli, app=app)
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_globals(app)
+    _register_user_loader(app)
+    _register_dev_delivery(app)
+
+    plugin_loading.validate(pm)
+    with app.app_context():
+        pm.hook.sep_startup(app=app)
+    return app
+
+
+def collect(pm: SepPluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call a contribution hook plugin by plugin, in call order, keeping who returned what.
+
+    Each implementation gets only the arguments it declares, as pluggy would pass them.
+    """
+    results = []
+    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        if impl.wrapper or impl.hookwrapper:
+            continue
+        value = impl.function(**{name: kwargs[name] for name in impl.argnames})
+        if value is not None:
+            results.append((impl.plugin_name, value))
+    return results
+
+
+def _register_templates(app: Flask, pm: SepPluginManager) -> None:
+    """Core templates first, then each plugin's ``templates/`` folder, in plugin order."""
+    folders = [str(Path(__file__).parent / "templates")]
+    for info in pm.enabled():
+        folder = Path(info.path) / "templates"
+        if folder.is_dir():
+            folders.append(str(folder))
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(folders)])  # type: ignore[assignment]
+
+
+def _register_user_loader(app: Flask) -> None:
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The id carries the rotating session token: an old cookie dies at the next sign-in.
+        try:
+            raw_id, _, token = user_id.partition(":")
+            user = db.session.get(User, int(raw_id))
+        except (ValueError, TypeError):
+            return None
+        if user is None or not user.active or (user.session_token or "") != token:
+            return None
+        g._login_user = user
+        return user
+
+
+def _register_dev_delivery(app: Flask) -> None:
+    """In development, deliver the outbox right after each request, so ``make run`` needs no
+    worker; production runs ``sep worker``."""
+    if not app.config["SEP_OUTBOX_DELIVER_AFTER_REQUEST"]:
+        return
+
+    from .outbox import drain
+
+    @app.teardown_request
+    def deliver_after_request(exc):
+        if exc is not None:
+            return
+        try:
+            drain(limit=20)
+        except Exception:  # delivery problems never break the page; the worker retries
+            db.session.rollback()
+            log.exception("development delivery failed")
+
+
+def _trace_hooks(pm: SepPluginManager) -> None:
+    def before(hook_name, hook_impls, kwargs):
+        log.warning("hook %s -> %s", hook_name, [i.plugin_name for i in hook_impls])
+
+    def after(outcome, hook_name, hook_impls, kwargs):
+        log.warning("hook %s returned %r", hook_name, outcome.get_result() if not outcome.exception else outcome.exception)
+
+    pm.add_hookcall_monitoring(before, after)

@@ -1,0 +1,165 @@
+"""Channels: how citizens' messages come in and replies go out.
+
+A :class:`Channel` has a ``name`` and ``deliver(payload)`` (used by the outbox). A
+:class:`WebhookChannel` also receives a platform's webhook: the core reads the raw body, checks
+its authenticity *before* parsing, deduplicates by the platform's event id (the event row is
+committed before the acknowledgement, with the reply in the outbox in the same transaction), runs
+the pipeline and acknowledges. A new network is one subclass with four small methods; see
+``docs/writing_plugins.md``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any, ClassVar
+
+from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy.exc import IntegrityError
+
+from .api import json_error
+from .domain import InboundEvent, Inquiry, InquiryResult
+from .extensions import csrf, db
+from .models import InboundEvent as InboundEventRow
+from .outbox import enqueue
+from .pipeline import handle_inquiry
+
+log = logging.getLogger("sep.channels")
+
+
+def constant_time_equals(a: str | bytes | None, b: str | bytes | None) -> bool:
+    """Compare secrets without leaking their length through timing; None never matches."""
+    if a is None or b is None:
+        return False
+    if isinstance(a, str):
+        a = a.encode()
+    if isinstance(b, str):
+        b = b.encode()
+    return hmac.compare_digest(a, b)
+
+
+class Channel:
+    """Base class of every channel. Subclasses set ``name`` and implement :meth:`deliver`."""
+
+    name: ClassVar[str] = ""
+    #: Human name shown to staff (already a plain string; channels translate it if they like).
+    title: ClassVar[str] = ""
+
+    def __init__(self, app: Flask, settings: dict[str, Any] | None = None):
+        self.app = app
+        self.settings = settings or {}
+
+    def deliver(self, payload: dict[str, Any]) -> None:
+        """Send one outbox payload. Raise DeliveryError (``permanent=True`` to stop retrying)."""
+        raise NotImplementedError
+
+    def reply_payload(self, event: InboundEvent, result: InquiryResult) -> dict[str, Any] | None:
+        """The outbox payload answering an inbound event, or None to stay silent."""
+        return None
+
+    def blueprint(self) -> Blueprint | None:
+        return None
+
+
+class WebhookChannel(Channel):
+    """A channel fed by a platform's webhook at ``/hooks/<name>`` (or :attr:`webhook_path`)."""
+
+    #: Largest accepted body, in bytes; platforms send small JSON documents.
+    max_body_bytes: ClassVar[int] = 256 * 1024
+    webhook_path: ClassVar[str | None] = None
+
+    # -- what a subclass implements -------------------------------------------------------
+
+    def verify(self, body: bytes, headers: Any) -> bool:
+        """Is this request really from the platform? Checked before the body is parsed."""
+        raise NotImplementedError
+
+    def handshake(self, body: bytes, headers: Any, args: Any) -> Response | None:
+        """Answer a platform's set-up request (VK confirmation, hub.challenge) or return None."""
+        return None
+
+    def parse(self, body: bytes, headers: Any) -> list[InboundEvent]:
+        """Events in the body. Raise ValueError for a body that is not the platform's format."""
+        raise NotImplementedError
+
+    def acknowledge(self) -> Response:
+        return Response("ok", mimetype="text/plain")
+
+    # -- what the core does ----------------------------------------------------------------
+
+    def path(self) -> str:
+        return self.webhook_path or f"/hooks/{self.name}"
+
+    def handle_webhook(self) -> Response | tuple:
+        body = request.get_data(cache=False)
+        if len(body) > self.max_body_bytes:
+            return json_error(413, "too_large", "Body too large.")
+        early = self.handshake(body, request.headers, request.args)
+        if early is not None:
+            return early
+        if not self.verify(body, request.headers):
+            log.warning("channel %s: rejected a webhook with a bad signature", self.name)
+            return json_error(403, "forbidden", "Signature or secret does not match.")
+        try:
+            events = self.parse(body, request.headers)
+        except (ValueError, KeyError, TypeError) as exc:
+            return json_error(400, "bad_payload", f"Unrecognised payload: {type(exc).__name__}.")
+        for event in events:
+            self.accept(event)
+        return self.acknowledge()
+
+    def accept(self, event: InboundEvent) -> bool:
+        """Store, answer and queue the reply of one event, once. Returns False for a duplicate."""
+        row = InboundEventRow(channel=self.name, event_id=str(event.event_id)[:200])
+        db.session.add(row)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        if event.text is not None:
+            inquiry = Inquiry(channel=self.name, text=event.text, sender=event.sender,
+                              user_id=event.meta.get("user_id"), meta=dict(event.meta))
+            result = handle_inquiry(inquiry, commit=False)
+            row.inquiry_id = inquiry.id
+            payload = self.reply_payload(event, result)
+            if payload is not None:
+                enqueue(self.name, payload, dedupe_key=f"{self.name}:reply:{event.event_id}"[:200])
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same event committed by a concurrent request
+            db.session.rollback()
+            return False
+        return True
+
+
+def register_channels(app: Flask, channels: list[Channel]) -> dict[str, Channel]:
+    """Index channels by name and mount each webhook with CSRF off (signatures instead)."""
+    by_name: dict[str, Channel] = {}
+    for channel in channels:
+        if not channel.name:
+            raise ValueError(f"{type(channel).__name__} has no name")
+        if channel.name in by_name:
+            raise ValueError(f"two channels are named {channel.name!r}")
+        by_name[channel.name] = channel
+        if isinstance(channel, WebhookChannel):
+            view = csrf.exempt(_webhook_view(channel))
+            app.add_url_rule(channel.path(), endpoint=f"webhook_{channel.name}", view_func=view,
+                             methods=["GET", "POST"])
+    return by_name
+
+
+def _webhook_view(channel: WebhookChannel):
+    def view():
+        if request.method == "GET":
+            early = channel.handshake(b"", request.headers, request.args)
+            return early if early is not None else json_error(405, "method_not_allowed", "POST only.")
+        return channel.handle_webhook()
+
+    view.__name__ = f"webhook_{channel.name}"
+    return view
+
+
+def channel(name: str) -> Channel:
+    """The enabled channel with that name (KeyError if none)."""
+    return current_app.extensions["sep"].channels[name]

@@ -1,0 +1,159 @@
+"""The ``sep`` command: a Flask CLI group bound to the app factory; plugins add sub-commands
+through ``sep_cli``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .errors import ConfigError
+
+
+def _create_app():
+    from .app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
+             help="SEP Help Desk management commands.")
+def main() -> None:
+    """Entry point of the ``sep`` console script."""
+
+
+@main.command("init")
+@click.option("--demo", is_flag=True, help="Also load the demo data of every enabled plugin.")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Create or upgrade the database and load initial (or demo) data."""
+    from .extensions import db
+    from .migrate import upgrade
+
+    upgrade(current_app._get_current_object())  # type: ignore[attr-defined]
+    current_app.extensions["sep"].pm.hook.sep_init_data(app=current_app._get_current_object(), demo=demo)  # type: ignore[attr-defined]
+    db.session.commit()
+    click.echo("Database ready" + (" with demo data." if demo else "."))
+
+
+@main.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Include the core's default implementations.")
+@with_appcontext
+def plugins_command(as_json: bool, show_all: bool) -> None:
+    """List the enabled plugins, in priority order, with their hooks."""
+    rows = describe_plugins(current_app._get_current_object(), show_all)  # type: ignore[attr-defined]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['name']} {row['version']}: {', '.join(row['hooks'])}")
+
+
+def describe_plugins(app, show_all: bool = False) -> list[dict]:
+    from pathlib import Path
+
+    from .plugins import CORE_PLUGIN_NAME, hook_names
+
+    state = app.extensions["sep"]
+    pm = state.pm
+    rows = []
+    for info in pm.enabled():
+        path = Path(info.path)
+        contributed = state.contributions.get(info.name, {})
+        rows.append({
+            "name": info.name,
+            "version": info.version,
+            "distribution": info.distribution,
+            "module": getattr(info.module, "__name__", type(info.module).__name__),
+            "hooks": hook_names(pm, info.module),
+            "blueprints": contributed.get("blueprints", []),
+            "channels": contributed.get("channels", []),
+            "transports": contributed.get("transports", []),
+            "templates": (path / "templates").is_dir(),
+            "static": (path / "static").is_dir(),
+            "migrations": (path / "migrations").is_dir(),
+            "translations": (path / "translations").is_dir(),
+        })
+    if show_all:
+        core = pm.get_plugin(CORE_PLUGIN_NAME)
+        rows.append({"name": CORE_PLUGIN_NAME, "version": "core", "hooks": hook_names(pm, core)})
+    return rows
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds to sleep when idle.")
+def worker_command(once: bool, interval: float) -> None:
+    """Deliver the outbox (e-mail, SMS, social replies) with retries."""
+    from .outbox import run_worker
+
+    app = _create_app()
+    stop = {"flag": False}
+
+    def request_stop(signum, frame):
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    report = run_worker(app, once=once, interval=interval, should_stop=lambda: stop["flag"])
+    click.echo(f"sent {report.sent}, retried {report.retried}, failed {report.failed}")
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply every pending migration (core and enabled plugins) up to their heads."""
+    from .migrate import current_heads, upgrade
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade(app)
+    click.echo("Database at: " + ", ".join(sorted(current_heads(app))))
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--branch", required=True, help="sep_core or the plugin name.")
+@click.option("--version-path", default=None, help="The branch's versions folder.")
+@with_appcontext
+def db_revision(message: str, branch: str, version_path: str | None) -> None:
+    """Autogenerate a migration on a branch (for developers)."""
+    from .migrate import revision
+
+    revision(current_app._get_current_object(), message, branch, version_path)  # type: ignore[attr-defined]
+
+
+@main.group("users")
+def users_group() -> None:
+    """Accounts."""
+
+
+@users_group.command("create-staff")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["duty", "specialist", "kb_editor", "admin"]))
+@click.option("--profile", "profiles", multiple=True, help="Specialist profile (repeatable).")
+@click.option("--name", default="", help="Display name (surname first).")
+@click.password_option("--password", prompt="Password", help="At least 12 characters.")
+@with_appcontext
+def create_staff(email: str, role: str, profiles: tuple[str, ...], name: str, password: str) -> None:
+    """Create a staff account (or change the role of an existing one)."""
+    from .accounts import create_or_update_staff
+
+    try:
+        user, created = create_or_update_staff(email, role, list(profiles), password, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(("Created" if created else "Updated") + f" {role} #{user.id}")

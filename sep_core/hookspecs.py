@@ -1,0 +1,152 @@
+"""Every hook specification of SEP Help Desk.
+
+One-line docstrings here; the contract (arguments, return values, ordering) lives in
+``docs/plugin_hooks.md``, and a test keeps the two in step. Callers always pass arguments by
+keyword, so an implementation may accept any subset of them; arguments may be added in later
+versions but are never renamed or removed.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("sep")
+
+# --- setup: contributions, results collected -------------------------------------------------
+
+
+@hookspec
+def sep_config_defaults():
+    """Return a dict of this plugin's settings and their defaults."""
+
+
+@hookspec
+def sep_blueprints(app):
+    """Return a list of Flask blueprints to register on the app."""
+
+
+@hookspec
+def sep_cli(cli, app):
+    """Add click commands to the ``sep`` command group."""
+
+
+@hookspec
+def sep_migration_dirs():
+    """Return a list of folders holding this plugin's Alembic revisions."""
+
+
+@hookspec
+def sep_translation_dirs():
+    """Return a list of ``(folder, domain)`` pairs with this plugin's message catalogs."""
+
+
+@hookspec
+def sep_startup(app):
+    """Prepare plugin state once the app is configured (build caches, check settings)."""
+
+
+@hookspec
+def sep_init_data(app, demo):
+    """Write the plugin's initial rows after ``sep init`` (demo data when ``demo`` is true)."""
+
+
+# --- UI slots: HTML fragments collected in order ---------------------------------------------
+
+
+@hookspec
+def sep_ui_nav_items(user):
+    """Return a list of ``(label, url)`` pairs for the main navigation."""
+
+
+@hookspec
+def sep_ui_banners(at):
+    """Return a list of banner HTML fragments (Markup) shown on every page."""
+
+
+@hookspec
+def sep_ui_home_panels(at):
+    """Return a list of HTML fragments (Markup) for the home page."""
+
+
+@hookspec
+def sep_ui_cabinet_sections(user):
+    """Return a list of HTML fragments (Markup) for the personal cabinet."""
+
+
+# --- channels ---------------------------------------------------------------------------------
+
+
+@hookspec
+def sep_register_channels(app):
+    """Return a list of Channel objects this plugin provides."""
+
+
+# --- answerers --------------------------------------------------------------------------------
+
+
+@hookspec
+def sep_answer(inquiry):
+    """Return a list of Answer candidates for the inquiry (best first)."""
+
+
+# --- routing ----------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def sep_route(inquiry, answers, availability):
+    """Decide what happens to the inquiry: return a Route, or None to let the next plugin decide."""
+
+
+# --- availability and working time ------------------------------------------------------------
+
+
+@hookspec
+def sep_availability(service, at):
+    """Return an Availability verdict for the service at the moment, or None to abstain."""
+
+
+@hookspec(firstresult=True)
+def sep_deadline(service, start, hours):
+    """Return the moment when ``hours`` hours of the service's open time have passed."""
+
+
+# --- identity ---------------------------------------------------------------------------------
+
+
+@hookspec
+def sep_identity_channels(user):
+    """Return a list of channel names that can deliver a one-time code to the user."""
+
+
+@hookspec(firstresult=True)
+def sep_send_code(user, channel, code, purpose):
+    """Deliver a one-time code to the user through the channel; return True if queued."""
+
+
+# --- client requirements ----------------------------------------------------------------------
+
+
+@hookspec
+def sep_client_requirements(request, user):
+    """Return a list of Requirement objects the citizen's browser or computer must satisfy."""
+
+
+# --- outbound delivery ------------------------------------------------------------------------
+
+
+@hookspec
+def sep_transports(app):
+    """Return a dict mapping outbox kinds to delivery callables ``deliver(payload) -> None``."""
+
+
+# --- events: broadcast, return values ignored ---------------------------------------------------
+
+
+@hookspec
+def sep_on_inquiry(inquiry, result):
+    """React to an inquiry that the pipeline has answered or routed."""
+
+
+@hookspec
+def sep_on_outbox_failed(message):
+    """React to an outbox message that has failed for good."""

@@ -1,0 +1,150 @@
+"""Durable outbound deliveries with retries.
+
+A cause (a registration, a ticket reply, a bot answer in a chat) calls :func:`enqueue` inside its
+own transaction, so the message exists exactly when the cause does. ``sep worker`` drains the
+table. A row is *claimed* by a conditional UPDATE (pending -> sending, with a lease), which is
+atomic on SQLite and PostgreSQL alike; on PostgreSQL candidates are also selected with
+``FOR UPDATE SKIP LOCKED`` so concurrent workers do not queue behind each other. A claimed row
+whose worker died is claimed again once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+
+from .clock import utcnow_naive
+from .errors import DeliveryError
+from .extensions import db
+from .models import OutboxMessage
+
+log = logging.getLogger("sep.outbox")
+
+Transport = Callable[[dict[str, Any]], None]
+
+
+def enqueue(kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
+            max_attempts: int | None = None) -> OutboxMessage:
+    """Add a delivery to the current transaction (the caller commits)."""
+    if kind not in current_app.extensions["sep"].transports:
+        raise ValueError(f"No transport for outbox kind {kind!r}")
+    message = OutboxMessage(
+        kind=kind,
+        payload_json=json.dumps(payload, ensure_ascii=False),
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts or current_app.config["SEP_OUTBOX_MAX_ATTEMPTS"],
+        next_attempt_at=utcnow_naive(),
+    )
+    db.session.add(message)
+    return message
+
+
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
+    """Exponential backoff: base, 2*base, 4*base ... capped."""
+    return min(cap, base * (2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+def _claim(limit: int) -> list[int]:
+    """Claim up to ``limit`` due rows for this worker; returns their ids."""
+    now = utcnow_naive()
+    lease = timedelta(seconds=current_app.config["SEP_OUTBOX_LEASE_SECONDS"])
+    due = (
+        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now)
+    ) | ((OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now))
+    query = select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(db.session.execute(query).scalars())
+    claimed = []
+    for message_id in candidates:
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, due)
+            .values(status="sending", lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    db.session.commit()
+    return claimed
+
+
+def _deliver_one(message: OutboxMessage, transports: dict[str, Transport]) -> str:
+    cfg = current_app.config
+    transport = transports.get(message.kind)
+    try:
+        if transport is None:
+            raise DeliveryError(f"no transport for kind {message.kind!r} (plugin disabled?)")
+        transport(message.payload)
+    except Exception as exc:  # every failure is recorded on the row; nothing escapes the worker
+        error = exc if isinstance(exc, DeliveryError) else DeliveryError(f"{type(exc).__name__}: {exc}")
+        message.last_error = str(error)[:2000]
+        message.lease_until = None
+        if error.permanent or message.attempts >= message.max_attempts:
+            message.status = "failed"
+            db.session.commit()
+            current_app.extensions["sep"].pm.hook.sep_on_outbox_failed(message=message)
+            log.warning("outbox message %s (%s) failed for good after %s attempt(s)",
+                        message.id, message.kind, message.attempts)
+            return "failed"
+        delay = error.retry_after or backoff_seconds(
+            message.attempts, cfg["SEP_OUTBOX_BACKOFF_SECONDS"], cfg["SEP_OUTBOX_BACKOFF_MAX_SECONDS"])
+        message.status = "pending"
+        message.next_attempt_at = utcnow_naive() + timedelta(seconds=delay)
+        db.session.commit()
+        log.info("outbox message %s (%s) will be retried in %.0f s", message.id, message.kind, delay)
+        return "retried"
+    message.status = "sent"
+    message.sent_at = utcnow_naive()
+    message.lease_until = None
+    message.last_error = None
+    db.session.commit()
+    return "sent"
+
+
+def drain(limit: int = 100) -> DrainReport:
+    """Deliver what is due now, once. Safe to run in several processes at the same time."""
+    report = DrainReport()
+    transports = current_app.extensions["sep"].transports
+    for message_id in _claim(limit):
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None:
+            continue
+        outcome = _deliver_one(message, transports)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def run_worker(app: Flask, *, once: bool = False, interval: float = 2.0, batch: int = 50,
+               should_stop: Callable[[], bool] = lambda: False) -> DrainReport:
+    """The loop behind ``sep worker``: drain, sleep when idle, repeat."""
+    total = DrainReport()
+    while True:
+        with app.app_context():
+            report = drain(batch)
+        total.sent += report.sent
+        total.retried += report.retried
+        total.failed += report.failed
+        if should_stop() or (once and report.handled == 0):
+            return total
+        if report.handled == 0:
+            time.sleep(interval)

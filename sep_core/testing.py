@@ -1,0 +1,303 @@
+"""pytest plugin for SEP Help Desk and its plugin authors (installed as the ``pytest11`` entry
+point ``sep_core``).
+
+Fixtures: ``make_app``, ``app``, ``client``, ``runner``, ``db``, ``register_plugin``, ``clock``
+(a frozen Moscow clock), ``live_server`` and ``browser_page`` (headless Chromium via
+Playwright). Markers:
+
+- ``@pytest.mark.sep_plugins("kb_keyword", "channel_web")``: enable exactly these plugins;
+- ``@pytest.mark.sep_config("KEY", value)``: set a config value (repeatable);
+- ``@pytest.mark.sep_plugin_config("name", {"key": value})``: set a plugin's settings.
+
+Databases: SQLite, a fresh file per test, by default. With ``SEP_TEST_DATABASE_URL`` set to a
+PostgreSQL URL every test runs on PostgreSQL instead (one database per xdist worker, tables
+emptied after each test). Under ``CI=true`` an unreachable database or a missing browser fails
+the run rather than skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("SEP_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sep_plugins(*names): enable exactly these plugins")
+    config.addinivalue_line("markers", "sep_config(key, value): set an app config value")
+    config.addinivalue_line("markers", "sep_plugin_config(name, settings): set a plugin's settings")
+    config.addinivalue_line("markers", "browser: needs headless Chromium (Playwright)")
+    config.addinivalue_line("markers", "postgres: needs the PostgreSQL tier")
+
+
+# --- clock ---------------------------------------------------------------------------------------
+
+
+class FrozenClock:
+    """A clock that stands still until told to move. Times are Europe/Moscow."""
+
+    def __init__(self, start: datetime | str = "2026-03-02T10:00:00"):
+        self.moment = self._parse(start)
+
+    @staticmethod
+    def _parse(value: datetime | str) -> datetime:
+        from .clock import to_moscow
+
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return to_moscow(moment)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, value: datetime | str) -> None:
+        self.moment = self._parse(value)
+
+    def advance(self, **delta: float) -> None:
+        self.moment = self.moment + timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A frozen Moscow clock, installed on every app made by ``make_app`` in this test."""
+    return FrozenClock()
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+
+def _postgres_url_for_worker(base_url: str, worker: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    import psycopg
+
+    url = make_url(base_url)
+    name = f"sep_test_{worker}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        raise pytest.UsageError(f"PostgreSQL tier: cannot reach {url.host}:{url.port}: {exc}") from exc
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sep_database_url(request: pytest.FixtureRequest) -> str | None:
+    """The PostgreSQL URL for this xdist worker, or None for SQLite."""
+    base = os.environ.get("SEP_TEST_DATABASE_URL", "")
+    if not base:
+        return None
+    workerinput = getattr(request.config, "workerinput", None)
+    return _postgres_url_for_worker(base, workerinput["workerid"] if workerinput else "main")
+
+
+def empty_database(app) -> None:
+    """Remove every row (PostgreSQL) so the next test starts clean; tables stay."""
+    from sqlalchemy import inspect, text
+
+    from .extensions import db
+
+    with app.app_context():
+        existing = set(inspect(db.engine).get_table_names())
+        names = [t.name for t in db.metadata.sorted_tables if t.name in existing]
+        if names:
+            with db.engine.begin() as conn:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- apps ----------------------------------------------------------------------------------------
+
+
+def _marker_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("sep_config"))):
+        config[marker.args[0]] = marker.args[1]
+    plugin_config: dict[str, dict] = {}
+    for marker in reversed(list(request.node.iter_markers("sep_plugin_config"))):
+        plugin_config.setdefault(marker.args[0], {}).update(marker.args[1])
+    if plugin_config:
+        config["SEP_PLUGIN_CONFIG"] = plugin_config
+    marker = request.node.get_closest_marker("sep_plugins")
+    if marker is not None:
+        config["SEP_PLUGINS"] = list(marker.args)
+    return config
+
+
+@pytest.fixture
+def make_app(request: pytest.FixtureRequest, tmp_path_factory, sep_database_url, clock) -> Iterator[Callable]:
+    """``make_app(config=None, plugins=None, create_tables=True)`` builds an isolated app.
+
+    Each app gets its own instance folder, the test's frozen ``clock``, and (on SQLite) its own
+    database file. Markers on the test provide defaults; ``config`` overrides them.
+    """
+    from .app import create_app
+    from .extensions import db
+
+    made = []
+
+    def factory(config: dict[str, Any] | None = None, plugins: list[tuple[str, object]] | None = None,
+                create_tables: bool = True, shared_instance: str | None = None):
+        instance = shared_instance or str(tmp_path_factory.mktemp("instance"))
+        settings: dict[str, Any] = {
+            "SEP_ENV": "testing",
+            "SEP_INSTANCE_PATH": instance,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": sep_database_url or f"sqlite:///{instance}/test.sqlite3",
+            "SEP_OUTBOX_DELIVER_AFTER_REQUEST": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+        settings.update(_marker_config(request))
+        settings.update(config or {})
+        previous = os.environ.pop("SEP_INSTANCE_PATH", None)
+        try:
+            app = create_app(settings, plugins=plugins)
+        finally:
+            if previous is not None:
+                os.environ["SEP_INSTANCE_PATH"] = previous
+        app.extensions["sep"].clock = clock
+        if create_tables:
+            with app.app_context():
+                db.create_all()
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        if sep_database_url:
+            empty_database(app)
+        else:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """An app with the plugins and settings of the test's markers (all built-ins by default)."""
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """The shared SQLAlchemy object, inside the app's context."""
+    from .extensions import db as database
+
+    return database
+
+
+@pytest.fixture
+def register_plugin(app):
+    """``register_plugin(obj, name=None)`` adds a plugin to the running app for this test only."""
+    pm = app.extensions["sep"].pm
+    registered = []
+
+    def register(plugin: object, name: str | None = None) -> str:
+        plugin_name = pm.register(plugin, name=name)
+        registered.append(plugin)
+        return plugin_name
+
+    yield register
+    for plugin in registered:
+        pm.unregister(plugin)
+
+
+def csrf_token(client, path: str = "/api/v1/csrf") -> str:
+    """A CSRF token for the client's session (from the core's token endpoint)."""
+    response = client.get(path)
+    return response.get_json()["csrf_token"]
+
+
+# --- live server and browser ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.port = _free_port()
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    """The test's app served on a free loopback port in a thread."""
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if in_ci():
+            pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tier must run under CI")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (install the Debian package 'chromium')")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if in_ci():
+            pytest.fail("playwright is not installed: the browser tier must run under CI")
+        pytest.skip("playwright is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_chromium, live_server):
+    """A fresh Playwright page (own cookies) whose relative URLs go to ``live_server``."""
+    context = _chromium.new_context(base_url=live_server.url, locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,177 @@
+"""Core web pieces: the language switch, error pages, security headers, UI slots, and the
+development-only mail page."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from .api import json_error, wants_json
+from .clock import now
+from .errors import ApiError
+from .i18n import LANGUAGE_COOKIE, gettext as _
+
+core_web = Blueprint("sep_web", __name__)
+
+ERROR_TEXTS = {
+    400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
+    403: ("Access denied", "You do not have access to this page."),
+    404: ("Page not found", "There is no such page. Check the address or go to the home page."),
+    405: ("Method not allowed", "This page cannot be used this way."),
+    413: ("Too large", "What you sent is too large."),
+    429: ("Too many requests", "Too many attempts. Please wait a little and try again."),
+    500: ("Something went wrong", "An error occurred on our side. We are already looking into it."),
+    503: ("Service unavailable", "The service is temporarily unavailable. Please try again later."),
+}
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Only local paths: no open redirects."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+@core_web.get("/language/<code>")
+def set_language(code: str):
+    if code not in current_app.config["SEP_LANGUAGES"]:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next")))
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response
+
+
+def dev_folder_messages(folder: Path, limit: int = 50) -> list[dict]:
+    items = []
+    for path in sorted(folder.glob("*"), reverse=True)[:limit]:
+        if path.suffix == ".eml":
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = msg.get_body(preferencelist=("plain",))
+            items.append({"kind": "email", "name": path.name, "to": msg["To"], "subject": msg["Subject"],
+                          "body": body.get_content() if body else ""})
+        elif path.suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            items.append({"kind": data.get("kind", "sms"), "name": path.name, "to": data.get("to", ""),
+                          "subject": "", "body": data.get("text", "")})
+    return items
+
+
+@core_web.get("/dev/mail")
+def dev_mail():
+    """What the development mail and SMS gateways 'sent' (never available in production)."""
+    if current_app.config["SEP_ENV"] == "production":
+        abort(404)
+    instance = Path(current_app.instance_path)
+    messages = dev_folder_messages(instance / "mail") + dev_folder_messages(instance / "sms")
+    messages.sort(key=lambda m: m["name"], reverse=True)
+    return render_template("sep/dev_mail.html", messages=messages)
+
+
+def render_error(status: int, description: str | None = None):
+    title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[400 if status < 500 else 500])
+    if wants_json():
+        code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                413: "too_large", 429: "rate_limited", 503: "unavailable"}.get(status, "error")
+        return json_error(status, code, description or title)
+    return render_template("sep/error.html", status=status, title=_(title), text=_(text)), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return json_error(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        if wants_json():
+            return json_error(400, "csrf_failed", "CSRF token missing or invalid. Get one from /api/v1/auth/csrf.")
+        return render_template("sep/error.html", status=400, title=_("The form has expired"),
+                               text=_("Please go back, reload the page and send the form again.")), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        description = exc.description if wants_json() and status != 500 else None
+        return render_error(status, description if status == 405 or status == 413 else None)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # The traceback goes to the log; the request's data does not (it may be personal).
+        app.logger.exception("unhandled error on %s %s", request.method, request.url_rule or "?")
+        return render_error(500)
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["SEP_ENV"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def ui_slot(name: str, **kwargs) -> Markup:
+    """Render a ``sep_ui_<name>`` slot: the plugins' fragments joined in plugin order."""
+    hook = getattr(current_app.extensions["sep"].pm.hook, f"sep_ui_{name}")
+    parts = []
+    for result in hook(**kwargs):
+        for item in result if isinstance(result, list | tuple) else [result]:
+            parts.append(Markup(item) if isinstance(item, Markup) else Markup.escape(item))
+    return Markup("\n").join(parts)
+
+
+def nav_items(user) -> list[tuple[str, str]]:
+    items: list[tuple[str, str]] = []
+    for result in current_app.extensions["sep"].pm.hook.sep_ui_nav_items(user=user):
+        items.extend(result or [])
+    return items
+
+
+def register_template_globals(app: Flask) -> None:
+    from flask_babel import get_locale
+    from flask_login import current_user
+
+    @app.context_processor
+    def sep_globals():
+        return {
+            "ui_slot": ui_slot,
+            "nav_items": lambda: nav_items(current_user),
+            "now": now,
+            "current_locale": str(get_locale() or "ru"),
+            "languages": app.config["SEP_LANGUAGES"],
+            "site_name": app.config["SEP_SITE_NAME"] or _("SEP Help Desk"),
+            "url_for_or_none": url_for_or_none,
+        }
+
+
+def url_for_or_none(endpoint: str, **values) -> str | None:
+    """A link to a plugin's page when that plugin is enabled, else None (templates hide it)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
