@@ -47,6 +47,8 @@ setup(
         "alembic>=1.13",
         "click>=8.1",
         "email-validator>=2.1",
+        "phonenumbers>=8.13",
+        "redis>=5.0",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.1.18"],

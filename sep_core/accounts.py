@@ -14,7 +14,7 @@ from .extensions import db
 from .models import STAFF_ROLES, User
 
 #: scrypt is memory-hard; werkzeug's default parameters (N=2**15, r=8, p=1).
-PASSWORD_METHOD = "scrypt"
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 MIN_PASSWORD_LENGTH = 12
 
 

@@ -144,7 +144,8 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         "info": {
             "title": "SEP Help Desk API",
             "version": "1",
-            "description": "JSON API of the help desk. Errors are {\"error\": {\"code\", \"message\"}} with a 4xx status.",
+            "description": "JSON API of the help desk. "
+                           'Errors are {"error": {"code", "message"}} with a 4xx status.',
         },
         "servers": [{"url": current_app.config.get("SEP_PUBLIC_URL", "/")}],
         "paths": paths,

@@ -126,7 +126,7 @@ def _register_templates(app: Flask, pm: SepPluginManager) -> None:
     folders = [str(Path(__file__).parent / "templates")]
     for info in pm.enabled():
         folder = Path(info.path) / "templates"
-        if folder.is_dir():
+        if info.path and folder.is_dir():
             folders.append(str(folder))
     app.jinja_loader = ChoiceLoader([FileSystemLoader(folders)])  # type: ignore[assignment]
 
@@ -172,6 +172,7 @@ def _trace_hooks(pm: SepPluginManager) -> None:
         log.warning("hook %s -> %s", hook_name, [i.plugin_name for i in hook_impls])
 
     def after(outcome, hook_name, hook_impls, kwargs):
-        log.warning("hook %s returned %r", hook_name, outcome.get_result() if not outcome.exception else outcome.exception)
+        value = outcome.exception or outcome.get_result()
+        log.warning("hook %s returned %r", hook_name, value)
 
     pm.add_hookcall_monitoring(before, after)

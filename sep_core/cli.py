@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -59,7 +60,6 @@ def plugins_command(as_json: bool, show_all: bool) -> None:
 
 
 def describe_plugins(app, show_all: bool = False) -> list[dict]:
-    from pathlib import Path
 
     from .plugins import CORE_PLUGIN_NAME, hook_names
 
@@ -157,3 +157,48 @@ def create_staff(email: str, role: str, profiles: tuple[str, ...], name: str, pa
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(("Created" if created else "Updated") + f" {role} #{user.id}")
+
+
+@main.group("i18n")
+def i18n_group() -> None:
+    """Message catalogs of the core and the enabled plugins."""
+
+
+def _catalog_targets(app, only: str | None) -> list[tuple[str, Path, str]]:
+
+    targets = [("sep_core", Path(__file__).parent, "sep_core")]
+    targets += [(info.name, Path(info.path), f"sep_{info.name}") for info in app.extensions["sep"].pm.enabled()]
+    return [t for t in targets if only in (None, t[0])]
+
+
+@i18n_group.command("update")
+@click.option("--plugin", default=None, help="Only this plugin (or sep_core).")
+@with_appcontext
+def i18n_update(plugin: str | None) -> None:
+    """Extract messages and update every language's .po file."""
+    from .catalogs import update
+
+    for _name, folder, domain in _catalog_targets(current_app, plugin):
+        for locale in current_app.config["SEP_LANGUAGES"]:
+            if locale != "en":  # message ids are English
+                click.echo(update(folder, domain, locale))
+
+
+@i18n_group.command("check")
+@click.option("--plugin", default=None, help="Only this plugin (or sep_core).")
+@with_appcontext
+def i18n_check(plugin: str | None) -> None:
+    """List untranslated messages; exit 1 if there are any."""
+    from .catalogs import missing
+
+    total = 0
+    for name, folder, domain in _catalog_targets(current_app, plugin):
+        for locale in current_app.config["SEP_LANGUAGES"]:
+            if locale == "en":
+                continue
+            for msgid in missing(folder, domain, locale):
+                total += 1
+                click.echo(f"{name} [{locale}]: {msgid}")
+    if total:
+        raise SystemExit(1)
+    click.echo("All messages translated.")

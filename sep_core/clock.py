@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -25,7 +25,7 @@ def now() -> datetime:
 
 def utcnow_naive() -> datetime:
     """UTC without tzinfo, as stored in database columns (portable across SQLite and PostgreSQL)."""
-    return now().astimezone(timezone.utc).replace(tzinfo=None)
+    return now().astimezone(UTC).replace(tzinfo=None)
 
 
 def to_moscow(moment: datetime) -> datetime:

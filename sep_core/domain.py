@@ -55,7 +55,7 @@ class Answer:
             raise ValueError(f"Answer.confidence must be within [0, 1], got {self.confidence!r}")
 
 
-class RouteAction(str, enum.Enum):
+class RouteAction(enum.StrEnum):
     """What happens to an inquiry."""
 
     ANSWER = "answer"

@@ -123,6 +123,26 @@ def sep_send_code(user, channel, code, purpose):
     """Deliver a one-time code to the user through the channel; return True if queued."""
 
 
+@hookspec
+def sep_missing_confirmations(user):
+    """Return a list of contact channels the user must still confirm before filing requests."""
+
+
+@hookspec(firstresult=True)
+def sep_start_identity_check(user, channel, requested_by, reason):
+    """Send the user a code through another channel to confirm identity; return the check id."""
+
+
+@hookspec(firstresult=True)
+def sep_verify_identity(check_id, code, user):
+    """Check the code the user typed back for an identity check; return the outcome string."""
+
+
+@hookspec(firstresult=True)
+def sep_identity_check_status(check_id):
+    """Return an identity check as a dict (user, who asked, channel, status, times), or None."""
+
+
 # --- client requirements ----------------------------------------------------------------------
 
 
@@ -150,3 +170,18 @@ def sep_on_inquiry(inquiry, result):
 @hookspec
 def sep_on_outbox_failed(message):
     """React to an outbox message that has failed for good."""
+
+
+@hookspec
+def sep_on_identity_checked(check):
+    """React to an identity check that has finished (passed, failed or expired)."""
+
+
+@hookspec
+def sep_user_data(user):
+    """Return a dict of this plugin's data about the user for the citizen's download."""
+
+
+@hookspec
+def sep_on_user_deleted(user, retention):
+    """Erase or anonymise this plugin's personal data of a user whose account is being deleted."""

@@ -64,7 +64,12 @@ class PluginInfo:
 
     @property
     def path(self) -> str:
-        return os.path.dirname(inspect.getfile(self.module))
+        """The plugin's folder (for templates/, static/ ...); for an object, its class's module."""
+        target = self.module if inspect.ismodule(self.module) else type(self.module)
+        try:
+            return os.path.dirname(inspect.getfile(target))
+        except TypeError:  # built-in or dynamically created
+            return ""
 
 
 def installed_plugins() -> dict[str, metadata.EntryPoint]:
@@ -130,8 +135,11 @@ def validate(pm: SepPluginManager) -> None:
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        hooks = [n for n in dir(exc.plugin) if n.startswith(HOOK_PREFIX) and not hasattr(pm.hook, n)
+                 or n.startswith(HOOK_PREFIX) and not getattr(pm.hook, n).has_spec()]
         raise ConfigError(
-            f"Plugin {exc.plugin_name!r} implements an unknown hook: {exc}. "
+            f"Plugin {name!r} implements unknown hook(s) {', '.join(hooks) or str(exc)}. "
             "Check the spelling against docs/plugin_hooks.md."
         ) from exc
 

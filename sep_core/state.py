@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
 from .clock import to_moscow
 
@@ -15,9 +15,29 @@ def current_state():
     return current_app.extensions["sep"]
 
 
-def plugin_settings(name: str) -> dict[str, Any]:
+def plugin_settings(name: str, app: Flask | None = None) -> dict[str, Any]:
     """A plugin's settings: its declared defaults merged with ``SEP_PLUGIN_CONFIG[name]``."""
-    return current_state().settings(name)
+    state = app.extensions["sep"] if app is not None else current_state()
+    return state.settings(name)
+
+
+def send_code(user, channel: str, code: str, purpose: str) -> bool:
+    """Ask the plugins to deliver a one-time code; False when no plugin can use that channel."""
+    return bool(current_state().pm.hook.sep_send_code(user=user, channel=channel, code=code, purpose=purpose))
+
+
+def identity_channels(user) -> list[str]:
+    """Channels that can deliver a code to the user, in plugin order, without repeats."""
+    names: list[str] = []
+    for group in current_state().pm.hook.sep_identity_channels(user=user):
+        names.extend(n for n in group or [] if n not in names)
+    return names
+
+
+def client_requirements(request, user) -> list:
+    """Every plugin's requirements for the citizen's browser or computer."""
+    return [r for group in current_state().pm.hook.sep_client_requirements(request=request, user=user)
+            for r in group or []]
 
 
 def deadline(service: str, start: datetime, hours: float) -> datetime:

@@ -79,31 +79,34 @@ def clock() -> FrozenClock:
 # --- databases -----------------------------------------------------------------------------------
 
 
-def _postgres_url_for_worker(base_url: str, worker: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    import psycopg
-
-    url = make_url(base_url)
-    name = f"sep_test_{worker}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        raise pytest.UsageError(f"PostgreSQL tier: cannot reach {url.host}:{url.port}: {exc}") from exc
-    return url.set(database=name).render_as_string(hide_password=False)
+def _admin_dsn(url) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def sep_database_url(request: pytest.FixtureRequest) -> str | None:
-    """The PostgreSQL URL for this xdist worker, or None for SQLite."""
+def sep_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A PostgreSQL database of this test run and xdist worker (dropped at the end), or None
+    for SQLite. Names are unique per run, so parallel runs on one server do not collide."""
     base = os.environ.get("SEP_TEST_DATABASE_URL", "")
     if not base:
-        return None
+        yield None
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
     workerinput = getattr(request.config, "workerinput", None)
-    return _postgres_url_for_worker(base, workerinput["workerid"] if workerinput else "main")
+    run = (workerinput or {}).get("testrunuid", f"{os.getpid()}")[:12]
+    name = f"sep_test_{run}_{workerinput['workerid'] if workerinput else 'main'}"
+    url = make_url(base)
+    try:
+        with psycopg.connect(_admin_dsn(url), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL tier: cannot reach {url.host}:{url.port}: {exc}", pytrace=False)
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(_admin_dsn(url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def empty_database(app) -> None:
@@ -120,6 +123,17 @@ def empty_database(app) -> None:
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
         db.session.remove()
         db.engine.dispose()
+
+
+def reset_schema() -> None:
+    """Drop everything in PostgreSQL's public schema (tables, alembic_version, sequences)."""
+    from sqlalchemy import text
+
+    from .extensions import db
+
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
 
 
 # --- apps ----------------------------------------------------------------------------------------
@@ -172,9 +186,11 @@ def make_app(request: pytest.FixtureRequest, tmp_path_factory, sep_database_url,
             if previous is not None:
                 os.environ["SEP_INSTANCE_PATH"] = previous
         app.extensions["sep"].clock = clock
-        if create_tables:
-            with app.app_context():
+        with app.app_context():
+            if create_tables:
                 db.create_all()
+            elif sep_database_url and shared_instance is None and not made:
+                reset_schema()  # a test that runs migrations starts from an empty database
         made.append(app)
         return app
 
@@ -252,7 +268,8 @@ class LiveServer:
         self.app = app
         self.port = _free_port()
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     @property
     def url(self) -> str:

@@ -17,19 +17,21 @@ from werkzeug.exceptions import HTTPException
 from .api import json_error, wants_json
 from .clock import now
 from .errors import ApiError
-from .i18n import LANGUAGE_COOKIE, gettext as _
+from .i18n import LANGUAGE_COOKIE
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 
 core_web = Blueprint("sep_web", __name__)
 
 ERROR_TEXTS = {
-    400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
-    403: ("Access denied", "You do not have access to this page."),
-    404: ("Page not found", "There is no such page. Check the address or go to the home page."),
-    405: ("Method not allowed", "This page cannot be used this way."),
-    413: ("Too large", "What you sent is too large."),
-    429: ("Too many requests", "Too many attempts. Please wait a little and try again."),
-    500: ("Something went wrong", "An error occurred on our side. We are already looking into it."),
-    503: ("Service unavailable", "The service is temporarily unavailable. Please try again later."),
+    400: (_l("Bad request"), _l("The request could not be understood. Check what you entered and try again.")),
+    403: (_l("Access denied"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("There is no such page. Check the address or go to the home page.")),
+    405: (_l("Method not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    429: (_l("Too many requests"), _l("Too many attempts. Please wait a little and try again.")),
+    500: (_l("Something went wrong"), _l("An error occurred on our side. We are already looking into it.")),
+    503: (_l("Service unavailable"), _l("The service is temporarily unavailable. Please try again later.")),
 }
 
 
@@ -79,13 +81,18 @@ def dev_mail():
     return render_template("sep/dev_mail.html", messages=messages)
 
 
+#: JSON error messages stay in English: API clients match on the code, developers read the text.
+ERROR_CODES_EN = {400: "Bad request", 403: "Access denied", 404: "Not found", 405: "Method not allowed",
+                  413: "Too large", 429: "Too many requests", 500: "Internal error", 503: "Service unavailable"}
+
+
 def render_error(status: int, description: str | None = None):
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[400 if status < 500 else 500])
     if wants_json():
         code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large", 429: "rate_limited", 503: "unavailable"}.get(status, "error")
-        return json_error(status, code, description or title)
-    return render_template("sep/error.html", status=status, title=_(title), text=_(text)), status
+        return json_error(status, code, description or ERROR_CODES_EN.get(status, "Error"))
+    return render_template("sep/error.html", status=status, title=str(title), text=str(text)), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -142,7 +149,7 @@ def ui_slot(name: str, **kwargs) -> Markup:
     parts = []
     for result in hook(**kwargs):
         for item in result if isinstance(result, list | tuple) else [result]:
-            parts.append(Markup(item) if isinstance(item, Markup) else Markup.escape(item))
+            parts.append(item if isinstance(item, Markup) else Markup.escape(item))
     return Markup("\n").join(parts)
 
 

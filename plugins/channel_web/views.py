@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, render_template
 from markupsafe import Markup, escape
 
-from sep_core import availability, gettext as _, now, plugin_settings
+from sep_core import availability, now, plugin_settings
+from sep_core import gettext as _
 
 blueprint = Blueprint("channel_web", __name__)
 

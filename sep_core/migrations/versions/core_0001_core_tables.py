@@ -1,7 +1,7 @@
 """core tables
 
 Revision ID: core_0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 02:16:05.905645
 """
 

@@ -1,0 +1,57 @@
+# SEP Help Desk — the two commands for new users: `make run` and `make test`.
+# Everything they need is installed here (a virtualenv in .venv; Chromium from Debian for the
+# browser tests). `make bench` runs the benchmarks (never part of `make test`).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PLUGIN_INITS := $(wildcard plugins/*/__init__.py)
+PYTEST_WORKERS ?= auto
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-sqlite test-postgres bench lint install browser clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py $(PLUGIN_INITS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,postgres,bench,server]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/sep init --demo
+	$(BIN)/sep run --host 127.0.0.1 --port 5000
+
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) \
+	      || { echo "could not install chromium"; exit 1; }; \
+	  else echo "Chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; \
+	fi
+
+test: install browser
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$SEP_TEST_POSTGRES" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-sqlite: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+# The whole suite again on PostgreSQL (the browser tier already ran on SQLite).
+test-postgres: install
+	SEP_TEST_DATABASE_URL="$${SEP_TEST_DATABASE_URL:-$(PG_URL)}" $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+
+bench: install
+	mkdir -p benchmarks/results
+	@set -e; for script in benchmarks/*_bench.py; do \
+	  [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script"; done
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info

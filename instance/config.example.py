@@ -1,0 +1,78 @@
+"""SEP Help Desk configuration: copy to instance/config.py and edit.
+
+Every setting below shows its default. Environment variables override this file:
+SEP_DATABASE_URL, SEP_PLUGINS, SEP_SECRET_KEY, SEP_ENV, SEP_PUBLIC_URL, SEP_MAIL_BACKEND,
+SEP_MAIL_SERVER, SEP_MAIL_PORT, SEP_MAIL_USERNAME, SEP_MAIL_PASSWORD, SEP_MAIL_FROM,
+SEP_REDIS_URL, SEP_PLUGIN_CONFIG (JSON), SEP_TRACE_PLUGINS. SEP_INSTANCE_PATH chooses another
+instance folder.
+"""
+
+# "development" (the default: generated secret key, mail written to instance/mail/, the
+# /dev/mail page, outbox delivered after each request), "production" (secret key required,
+# secure cookies, HSTS, SMTP, `sep worker` delivers the outbox) or "testing".
+SEP_ENV = "development"
+
+# Plugins to enable, in priority order: the first listed wins decision hooks (routing,
+# deadlines). None enables every built-in plugin. Names come from the entry-point group
+# "sep_helpdesk.plugins" (`sep plugins --json` lists the enabled ones).
+SEP_PLUGINS = None
+# SEP_PLUGINS = ["calendar_ru", "identity_check", "kb_keyword", "tickets", "channel_web"]
+
+# Per-plugin settings; each plugin documents its keys in docs/plugins/<name>.md.
+# A value "$env:NAME" is read from the environment variable NAME (for tokens and secrets).
+SEP_PLUGIN_CONFIG = {}
+# SEP_PLUGIN_CONFIG = {"channel_web": {"phone_display": "8 800 100-00-00",
+#                                      "social_links": [{"network": "vk", "url": "https://vk.com/..."}]}}
+
+# Shown in the header; "" uses the translated default name.
+SEP_SITE_NAME = ""
+# The public address of the site, used in e-mails and the OpenAPI document.
+SEP_PUBLIC_URL = "http://127.0.0.1:5000"
+
+# None: SQLite file instance/sep.sqlite3. Production: PostgreSQL, e.g.
+# "postgresql+psycopg://sep:password@127.0.0.1:5432/sep" (install the "postgres" extra).
+SQLALCHEMY_DATABASE_URI = None
+
+# Required in production (python -c 'import secrets; print(secrets.token_hex(32))').
+# In development a key is generated into instance/secret_key.
+SECRET_KEY = None
+
+# Languages: the first is not special; BABEL_DEFAULT_LOCALE is used when nobody chose.
+BABEL_DEFAULT_LOCALE = "ru"
+BABEL_DEFAULT_TIMEZONE = "Europe/Moscow"
+SEP_LANGUAGES = ["ru", "en"]
+
+# E-mail: None chooses "file" in development and "smtp" in production.
+SEP_MAIL_BACKEND = None
+SEP_MAIL_SERVER = "127.0.0.1"
+SEP_MAIL_PORT = 25
+SEP_MAIL_USE_TLS = False  # STARTTLS
+SEP_MAIL_USE_SSL = False  # implicit TLS (port 465)
+SEP_MAIL_USERNAME = ""
+SEP_MAIL_PASSWORD = ""
+SEP_MAIL_FROM = "СЭП Help Desk <noreply@localhost>"
+SEP_MAIL_TIMEOUT = 10  # seconds
+
+# Outbox (e-mail, SMS, social replies): attempts before a message is marked failed, and the
+# exponential backoff between attempts (base, doubled each time, capped).
+SEP_OUTBOX_MAX_ATTEMPTS = 8
+SEP_OUTBOX_BACKOFF_SECONDS = 30
+SEP_OUTBOX_BACKOFF_MAX_SECONDS = 3600
+# A worker that dies while sending gives its message back after this many seconds.
+SEP_OUTBOX_LEASE_SECONDS = 300
+# Deliver right after each web request (None: in development only; production runs `sep worker`).
+SEP_OUTBOX_DELIVER_AFTER_REQUEST = None
+
+# Redis for rate limits and caches shared by several web workers ("" keeps them in-process),
+# e.g. "redis://127.0.0.1:6379/0".
+SEP_REDIS_URL = ""
+
+# Largest request body in bytes (attachments included).
+SEP_MAX_BODY_BYTES = 60 * 1024 * 1024
+
+# Log every hook call with its implementations and results (debugging plugins).
+SEP_TRACE_PLUGINS = False
+
+# The bot answers when its best candidate's confidence reaches this; below it, the citizen is
+# offered a request pre-filled with the question.
+SEP_BOT_CONFIDENCE_THRESHOLD = 0.5
