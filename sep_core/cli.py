@@ -202,3 +202,7 @@ def i18n_check(plugin: str | None) -> None:
     if total:
         raise SystemExit(1)
     click.echo("All messages translated.")
+
+
+if __name__ == "__main__":
+    main()

@@ -136,8 +136,8 @@ def validate(pm: SepPluginManager) -> None:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         name = pm.get_name(exc.plugin) or repr(exc.plugin)
-        hooks = [n for n in dir(exc.plugin) if n.startswith(HOOK_PREFIX) and not hasattr(pm.hook, n)
-                 or n.startswith(HOOK_PREFIX) and not getattr(pm.hook, n).has_spec()]
+        hooks = [n for n in dir(exc.plugin) if (n.startswith(HOOK_PREFIX) and not hasattr(pm.hook, n))
+                 or (n.startswith(HOOK_PREFIX) and not getattr(pm.hook, n).has_spec())]
         raise ConfigError(
             f"Plugin {name!r} implements unknown hook(s) {', '.join(hooks) or str(exc)}. "
             "Check the spelling against docs/plugin_hooks.md."

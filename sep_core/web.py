@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import traceback
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -115,8 +116,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        # The traceback goes to the log; the request's data does not (it may be personal).
-        app.logger.exception("unhandled error on %s %s", request.method, request.url_rule or "?")
+        # The stack goes to the log; the exception's message and the request's data do not
+        # (either may carry personal data).
+        stack = "".join(traceback.format_tb(exc.__traceback__))
+        app.logger.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method,
+                         request.url_rule or "?", stack)
         return render_error(500)
 
 

@@ -33,7 +33,7 @@ class SmtpServer:
         self.controller = None
         self.running = False
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):
         if self.refuse_with:
             return self.refuse_with
         with self.lock:
@@ -74,7 +74,7 @@ class FakeApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status, headers = api.responses.pop(0) if api.responses else (200, {})
                 api.requests.append({"path": self.path, "json": json.loads(body or b"null"), "status": status})

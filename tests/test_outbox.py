@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sep_core import OutboxMessage, send_mail
 from sep_core.outbox import backoff_seconds, drain
+
+#: The core contract is tested with only the home-page plugin enabled, so that other plugins
+#: (a calendar that wins sep_deadline, an identity plugin) do not change what is measured.
+pytestmark = pytest.mark.sep_plugins("channel_web")
+
 
 
 def queue_mail(app, n: int = 1, prefix: str = "msg"):

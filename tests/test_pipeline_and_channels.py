@@ -15,6 +15,11 @@ from sep_core.outbox import drain
 
 SECRET = "demo-secret"
 
+#: The core contract is tested with only the home-page plugin enabled, so that other plugins
+#: (a calendar that wins sep_deadline, an identity plugin) do not change what is measured.
+pytestmark = pytest.mark.sep_plugins("channel_web")
+
+
 
 class KeywordAnswerer:
     """A fake answerer: confident about passports, unsure about anything else."""

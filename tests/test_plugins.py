@@ -9,6 +9,11 @@ import pytest
 from sep_core import Answer, ConfigError, Route, RouteAction, hookimpl
 from sep_core.cli import main as sep_cli
 
+#: The core contract is tested with only the home-page plugin enabled, so that other plugins
+#: (a calendar that wins sep_deadline, an identity plugin) do not change what is measured.
+pytestmark = pytest.mark.sep_plugins("channel_web")
+
+
 
 def test_unknown_plugin_name_stops_startup_naming_it(make_app):
     with pytest.raises(ConfigError) as info:
