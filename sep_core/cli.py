@@ -92,11 +92,12 @@ def describe_plugins(app, show_all: bool = False) -> list[dict]:
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds to sleep when idle.")
+@with_appcontext
 def worker_command(once: bool, interval: float) -> None:
     """Deliver the outbox (e-mail, SMS, social replies) with retries."""
     from .outbox import run_worker
 
-    app = _create_app()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     stop = {"flag": False}
 
     def request_stop(signum, frame):
