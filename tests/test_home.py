@@ -26,3 +26,9 @@ def test_social_links_from_config_only_http(client):
     html = client.get("/").get_data(as_text=True)
     assert "https://vk.com/example" in html
     assert "javascript:" not in html
+
+
+def test_each_request_chooses_its_language_even_in_a_shared_context(client):
+    """The ``app`` fixture keeps an app context open; requests must not share cached state."""
+    assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="ru">' in client.get("/").get_data(as_text=True)
