@@ -49,6 +49,9 @@ setup(
         "email-validator>=2.1",
         "phonenumbers>=8.13",
         "redis>=5.0",
+        "ua-parser>=1.0",
+        "markdown>=3.5",
+        "nh3>=0.2.14",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.1.18"],
@@ -58,6 +61,7 @@ setup(
             "aiosmtpd>=1.4.4",
             "playwright>=1.44",
             "ruff>=0.4",
+            "holidays>=0.109",
         ],
         "bench": ["gunicorn>=22.0"],
         "server": ["gunicorn>=22.0"],
