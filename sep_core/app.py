@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import refresh as refresh_locale
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import plugins as plugin_loading
@@ -95,7 +94,6 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
         state.transports.setdefault(channel.name, channel.deliver)
     pm.hook.sep_cli(cli=app.cli, app=app)
 
-    app.before_request(_fresh_request_state)
     register_error_handlers(app)
     register_security_headers(app)
     register_template_globals(app)
@@ -121,16 +119,6 @@ def collect(pm: SepPluginManager, hook_name: str, **kwargs: Any) -> list[tuple[s
         if value is not None:
             results.append((impl.plugin_name, value))
     return results
-
-
-def _fresh_request_state() -> None:
-    """Forget per-request caches kept on ``g`` (the signed-in user, the chosen language).
-
-    A request normally gets a new app context, but one that runs inside an already pushed
-    context (tests, scripts) shares ``g`` with the requests before it.
-    """
-    g.pop("_login_user", None)
-    refresh_locale()
 
 
 def _register_templates(app: Flask, pm: SepPluginManager) -> None:

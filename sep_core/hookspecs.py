@@ -143,12 +143,66 @@ def sep_identity_check_status(check_id):
     """Return an identity check as a dict (user, who asked, channel, status, times), or None."""
 
 
+# --- tickets (implemented by a requests plugin such as ``tickets``) ----------------------------------
+
+
+@hookspec(firstresult=True)
+def sep_open_ticket(user, subject, text, channel, inquiry):
+    """Open a request for the user from a channel's message; return its reference, or None."""
+
+
+# --- open registry data -----------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def sep_registry_lookup(query, requester):
+    """Find a registry record for the query; return a RegistryRecord with classified fields, or None."""
+
+
+@hookspec(firstresult=True)
+def sep_registry_extract(record_id, requester):
+    """Make the extract document of a record; return a RegistryExtract, or None."""
+
+
 # --- client requirements ----------------------------------------------------------------------
 
 
 @hookspec
 def sep_client_requirements(request, user):
     """Return a list of Requirement objects the citizen's browser or computer must satisfy."""
+
+
+@hookspec
+def sep_requirement_definitions():
+    """Return a list of Requirement objects (``met`` None) that staff may ask a citizen to meet."""
+
+
+@hookspec
+def sep_requested_requirements(user):
+    """Return a list of requirement ids that staff have asked this user to meet."""
+
+
+@hookspec
+def sep_requirement_status(user, requirement_ids):
+    """Return a list of Requirement objects with the user's latest stored results for those ids."""
+
+
+@hookspec
+def sep_on_requirement_met(user, requirement, result):
+    """React to a user's requirement that has just become met (checked or confirmed)."""
+
+
+@hookspec
+def sep_requirement_catalog():
+    """Return a list of Requirement definitions staff may ask a citizen to satisfy."""
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+@hookspec
+def sep_scan_file(path, filename):
+    """Scan an uploaded file before it is kept; return False or a reason string to reject it."""
 
 
 # --- outbound delivery ------------------------------------------------------------------------
@@ -168,6 +222,11 @@ def sep_on_inquiry(inquiry, result):
 
 
 @hookspec
+def sep_on_ticket_message(ticket, message):
+    """React to a new message in a request's thread (a staff reply, a citizen's reply, a note)."""
+
+
+@hookspec
 def sep_on_outbox_failed(message):
     """React to an outbox message that has failed for good."""
 
@@ -175,6 +234,16 @@ def sep_on_outbox_failed(message):
 @hookspec
 def sep_on_identity_checked(check):
     """React to an identity check that has finished (passed, failed or expired)."""
+
+
+@hookspec
+def sep_on_ticket_created(ticket):
+    """React to a request (ticket) that has just been filed."""
+
+
+@hookspec
+def sep_on_ticket_status_changed(ticket, old, new):
+    """React to a request's status change from ``old`` to ``new``."""
 
 
 @hookspec

@@ -136,6 +136,23 @@ def reset_schema() -> None:
         conn.execute(text("CREATE SCHEMA public"))
 
 
+def fresh_context_client_class():
+    """A test client that runs each request in its own app context, as a real server does.
+
+    The ``app`` fixture keeps an app context open for the whole test, and Flask reuses an open
+    context for test requests, so ``g`` (where flask-login keeps the signed-in user, flask-wtf
+    the CSRF token and flask-babel the language) would leak between requests and clients.
+    """
+    from flask.testing import FlaskClient
+
+    class Client(FlaskClient):
+        def open(self, *args, **kwargs):
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+
+    return Client
+
+
 # --- apps ----------------------------------------------------------------------------------------
 
 
@@ -186,6 +203,7 @@ def make_app(request: pytest.FixtureRequest, tmp_path_factory, sep_database_url,
             if previous is not None:
                 os.environ["SEP_INSTANCE_PATH"] = previous
         app.extensions["sep"].clock = clock
+        app.test_client_class = fresh_context_client_class()
         with app.app_context():
             if create_tables:
                 db.create_all()

@@ -1,0 +1,401 @@
+"""Web pages: register, confirm, sign in and out, password reset, the cabinet, the staff page."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+from sep_core import ROLES, STAFF_ROLES, User, audit, db, plugin_settings, safe_next, ui_slot
+from sep_core import gettext as _
+from sep_core import lazy_gettext as _l
+
+from . import identity, service
+from .forms import (
+    CodeForm,
+    ContactChangeForm,
+    DeleteForm,
+    IdentityCodeForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    ResendForm,
+    ResetRequestForm,
+    StaffForm,
+    choice,
+)
+from .messages import MESSAGES
+from .service import FlowError, Throttled
+
+blueprint = Blueprint("identity_check", __name__)
+
+ROLE_LABELS = {
+    "citizen": _l("Citizen"), "duty": _l("Duty specialist"), "specialist": _l("Specialist"),
+    "kb_editor": _l("Knowledge base editor"), "admin": _l("Administrator"),
+}
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def throttled_message():
+    return _l(MESSAGES["throttled"])
+
+
+def _signed_in():
+    return current_user.is_authenticated
+
+
+def _to_login():
+    return redirect(url_for("identity_check.login", next=request.full_path.rstrip("?")))
+
+
+# --- registration and confirmation ----------------------------------------------------------------
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+def register():
+    if _signed_in():
+        return redirect(url_for("identity_check.cabinet"))
+    form = RegisterForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.register(form.cleaned, client_ip(), str(get_locale() or "ru"))
+            return redirect(url_for("identity_check.confirm_page"))
+        except Throttled:
+            form.form_errors.append(throttled_message())
+            status = 429
+    elif form.is_submitted():
+        status = 400
+    return render_template("identity_check/register.html", form=form,
+                           consent_version=plugin_settings("identity_check")["consent_version"],
+                           min_length=plugin_settings("identity_check")["password_min_length"]), status
+
+
+def _confirm_context(subject) -> dict:
+    ttl = plugin_settings("identity_check")["code_ttl_minutes"]
+    if subject == 0:
+        return {"channels": ["email", "sms"], "confirmed": [], "ttl": ttl}
+    user: User = subject
+    return {"channels": [c for c in service.CHANNELS if not service.confirmed(user, c)],
+            "confirmed": [c for c in service.CHANNELS if service.confirmed(user, c)], "ttl": ttl}
+
+
+@blueprint.get("/confirm")
+def confirm_page():
+    subject = service.confirmation_subject(current_user)
+    if subject is None:
+        return _to_login()
+    context = _confirm_context(subject)
+    if not context["channels"]:
+        return redirect(url_for("identity_check.cabinet"))
+    return render_template("identity_check/confirm.html", forms=_code_forms(context["channels"]), **context)
+
+
+def _code_forms(channels, errors: dict | None = None) -> dict:
+    forms = {}
+    for channel in channels:
+        form = CodeForm(formdata=None, channel=channel, prefix=channel)
+        if errors and channel in errors:
+            form.code.errors = [errors[channel]]
+        forms[channel] = form
+    return forms
+
+
+@blueprint.post("/confirm")
+def confirm_submit():
+    subject = service.confirmation_subject(current_user)
+    if subject is None:
+        return _to_login()
+    channel = request.form.get("channel", "")
+    if channel not in service.CHANNELS:
+        abort(400)
+    form = CodeForm(prefix=channel)
+    form.channel.data = channel
+    status, error = 200, None
+    if form.validate_on_submit():
+        try:
+            service.confirm(current_user, channel, form.cleaned["code"], client_ip())
+            flash(_("E-mail confirmed.") if channel == "email" else _("Phone confirmed."), "success")
+            return redirect(url_for("identity_check.confirm_page"))
+        except FlowError as exc:
+            error, status = exc.message, 400
+        except Throttled:
+            error, status = throttled_message(), 429
+    else:
+        error, status = (form.code.errors or [_l("Enter the code.")])[0], 400
+    subject = service.confirmation_subject(current_user)
+    context = _confirm_context(subject)
+    channels = context["channels"] or [channel]
+    return render_template("identity_check/confirm.html", forms=_code_forms(channels, {channel: error}),
+                           **context), status
+
+
+@blueprint.post("/confirm/resend")
+def resend():
+    form = ResendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.resend(current_user, form.channel.data)
+        flash(_("A new code has been sent."), "success")
+    except FlowError as exc:
+        if exc.code == "not_signed_in":
+            return _to_login()
+        flash(str(exc.message), "error")
+    except Throttled:
+        flash(str(throttled_message()), "error")
+    return redirect(url_for("identity_check.confirm_page"))
+
+
+# --- sign-in and out --------------------------------------------------------------------------------
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    target = safe_next(request.args.get("next"), url_for("identity_check.cabinet"))
+    if form.validate_on_submit():
+        try:
+            service.login(form.cleaned["login"], form.cleaned["password"], bool(form.remember.data), client_ip())
+            return redirect(target)
+        except FlowError as exc:
+            form.form_errors.append(exc.message)
+            status = 401
+        except Throttled:
+            form.form_errors.append(throttled_message())
+            status = 429
+    elif form.is_submitted():
+        status = 400
+    form.password.data = ""
+    return render_template("identity_check/login.html", form=form), status
+
+
+@blueprint.route("/logout", methods=["GET", "POST"])
+def logout():
+    if request.method == "POST":
+        service.logout(current_user)
+        flash(_("You have signed out."), "success")
+        return redirect("/")
+    return render_template("identity_check/logout.html")
+
+
+# --- password reset ---------------------------------------------------------------------------------
+
+
+@blueprint.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.request_reset(form.cleaned["email"], client_ip())
+            return render_template("identity_check/reset_sent.html")
+        except Throttled:
+            form.form_errors.append(throttled_message())
+            status = 429
+    elif form.is_submitted():
+        status = 400
+    return render_template("identity_check/reset_request.html", form=form), status
+
+
+@blueprint.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if service.reset_target(token) is None:
+        return render_template("identity_check/reset_invalid.html"), 404
+    form = NewPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        if service.complete_reset(token, form.cleaned["password"]):
+            flash(_("Your password has been changed. Sign in with the new password."), "success")
+            return redirect(url_for("identity_check.login"))
+        return render_template("identity_check/reset_invalid.html"), 404
+    if form.is_submitted():
+        status = 400
+    return render_template("identity_check/reset_form.html", form=form, token=token), status
+
+
+# --- the cabinet --------------------------------------------------------------------------------------
+
+
+@blueprint.get("/cabinet")
+def cabinet():
+    if not _signed_in():
+        return _to_login()
+    user = current_user
+    return render_template("identity_check/cabinet.html", user=user, missing=service.missing_confirmations(user),
+                           sections=ui_slot("cabinet_sections", user=user),
+                           role_label=ROLE_LABELS.get(user.role, user.role))
+
+
+def cabinet_identity_section(user) -> list[Markup]:
+    """This plugin's own cabinet section: identity checks waiting for a code."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    checks = identity.pending_for(user)
+    if not checks:
+        return []
+    # render_template output is autoescaped HTML, so marking it safe is correct here
+    return [Markup(render_template("identity_check/_identity_section.html", checks=checks))]  # noqa: S704
+
+
+@blueprint.post("/cabinet/identity/<int:check_id>")
+def identity_verify(check_id: int):
+    if not _signed_in():
+        return _to_login()
+    form = IdentityCodeForm()
+    if not form.validate_on_submit():
+        flash(str((form.code.errors or [_l("Enter the code.")])[0]), "error")
+        return redirect(url_for("identity_check.cabinet"))
+    outcome = identity.verify(check_id, form.cleaned["code"], current_user)
+    texts = {
+        "passed": (_("Your identity has been confirmed."), "success"),
+        "wrong": (_("Wrong code. Try again."), "error"),
+        "failed": (_("Too many wrong attempts: the check has failed. The support centre will contact you."), "error"),
+        "expired": (_("The code has expired. Ask the support centre for a new one."), "error"),
+    }
+    if outcome == "unknown":
+        abort(404)
+    text, category = texts[outcome]
+    flash(text, category)
+    return redirect(url_for("identity_check.cabinet"))
+
+
+@blueprint.route("/cabinet/contact", methods=["GET", "POST"])
+def contact_change():
+    if not _signed_in():
+        return _to_login()
+    form = ContactChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        channel = form.channel.data
+        try:
+            service.start_contact_change(current_user, channel, form.cleaned["value"], form.cleaned["password"])
+            flash(_("We have sent a code to the new contact. Enter it below."), "success")
+            return redirect(url_for("identity_check.contact_confirm", channel=channel))
+        except FlowError as exc:
+            (form.password if exc.code == "wrong_password" else form.value).errors = [exc.message]
+            status = 400
+        except Throttled:
+            form.form_errors.append(throttled_message())
+            status = 429
+    elif form.is_submitted():
+        status = 400
+    form.password.data = ""
+    return render_template("identity_check/contact.html", form=form), status
+
+
+@blueprint.route("/cabinet/contact/confirm", methods=["GET", "POST"])
+def contact_confirm():
+    if not _signed_in():
+        return _to_login()
+    channel = request.values.get("channel", "email")
+    if channel not in service.CHANNELS:
+        abort(400)
+    form = IdentityCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.confirm_contact_change(current_user, channel, form.cleaned["code"], client_ip())
+            flash(_("Your contact details have been changed and confirmed."), "success")
+            return redirect(url_for("identity_check.cabinet"))
+        except FlowError as exc:
+            form.code.errors = [exc.message]
+            status = 400
+        except Throttled:
+            form.form_errors.append(throttled_message())
+            status = 429
+    elif form.is_submitted():
+        status = 400
+    return render_template("identity_check/contact_confirm.html", form=form, channel=channel,
+                           target=service.pending_change(current_user, channel)), status
+
+
+@blueprint.get("/cabinet/export")
+def export():
+    if not _signed_in():
+        return _to_login()
+    body = json.dumps(service.export(current_user), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-data.json"', "Cache-Control": "no-store"})
+
+
+@blueprint.route("/cabinet/delete", methods=["GET", "POST"])
+def delete_account():
+    if not _signed_in():
+        return _to_login()
+    form = DeleteForm()
+    status = 200
+    retention = plugin_settings("identity_check")["requests_retention"]
+    if form.validate_on_submit():
+        try:
+            service.delete_account(current_user, form.cleaned["password"])
+            return render_template("identity_check/deleted.html", retention=retention)
+        except FlowError as exc:
+            form.password.errors = [exc.message]
+            status = 400
+        except Throttled:
+            form.form_errors.append(throttled_message())
+            status = 429
+    elif form.is_submitted():
+        status = 400
+    return render_template("identity_check/delete.html", form=form, retention=retention), status
+
+
+# --- staff page (admins) ----------------------------------------------------------------------------
+
+
+def _profiles() -> dict:
+    return {k: _(v) for k, v in plugin_settings("identity_check")["specialist_profiles"].items()}
+
+
+@blueprint.route("/staff", methods=["GET", "POST"])
+def staff():
+    if not _signed_in():
+        return _to_login()
+    if current_user.role != "admin":
+        abort(403)
+    form = StaffForm()
+    form.role.choices = [choice(r, ROLE_LABELS[r]) for r in ROLES]
+    form.profiles.choices = [choice(k, v) for k, v in _profiles().items()]
+    status = 200
+    if form.validate_on_submit():
+        user = service.find_by_email(form.cleaned["email"])
+        if user is None or not user.active:
+            form.email.errors = [_l("There is no account with this e-mail.")]
+            status = 400
+        elif user.id == current_user.id and form.role.data != "admin":
+            form.role.errors = [_l("You cannot take the administrator role from yourself.")]
+            status = 400
+        else:
+            user.role = form.role.data
+            user.profiles = sorted(set(form.profiles.data or [])) if form.role.data == "specialist" else []
+            audit(current_user, "staff_role_changed", "user", user.id, reason=f"role={user.role}")
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("identity_check.staff"))
+    elif form.is_submitted():
+        status = 400
+    members = list(db.session.execute(
+        db.select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True)).order_by(User.surname, User.id)
+    ).scalars())
+    audit(current_user, "staff_list_viewed", "user", "", reason=f"{len(members)} staff")
+    db.session.commit()
+    return render_template("identity_check/staff.html", form=form, members=members, role_labels=ROLE_LABELS,
+                           profiles=_profiles()), status
+
+
+def nav_items(user) -> list[tuple[str, str]]:
+    if user is not None and getattr(user, "is_authenticated", False):
+        items = [(_("Cabinet"), url_for("identity_check.cabinet"))]
+        if user.role == "admin":
+            items.append((_("Staff"), url_for("identity_check.staff")))
+        items.append((_("Sign out"), url_for("identity_check.logout")))
+        return items
+    return [(_("Sign in"), url_for("identity_check.login")), (_("Register"), url_for("identity_check.register"))]
