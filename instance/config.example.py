@@ -76,3 +76,7 @@ SEP_TRACE_PLUGINS = False
 # The bot answers when its best candidate's confidence reaches this; below it, the citizen is
 # offered a request pre-filled with the question.
 SEP_BOT_CONFIDENCE_THRESHOLD = 0.5
+
+# Password hashing (werkzeug method string). "scrypt" is memory-hard with N=2**15, r=8, p=1;
+# raise the cost with e.g. "scrypt:65536:8:1". Existing hashes keep working after a change.
+SEP_PASSWORD_HASH_METHOD = "scrypt"

@@ -7,7 +7,7 @@ else in ``sep_core`` may change between versions.
 from .api import API_PREFIX, api_doc, json_body, json_error
 from .app import create_app
 from .audit import audit
-from .channels import Channel, WebhookChannel, constant_time_equals
+from .channels import Channel, WebhookChannel, constant_time_equals, prune_inbound_events
 from .clock import MOSCOW, now, to_moscow, utcnow_naive
 from .domain import (
     SERVICES,
@@ -26,8 +26,20 @@ from .i18n import gettext, lazy_gettext, ngettext
 from .mail import send_mail
 from .models import ROLES, STAFF_ROLES, AuditEntry, InquiryLog, OutboxMessage, User
 from .outbox import enqueue
-from .pipeline import availability, handle_inquiry
+from .pipeline import availability, collect_answers, handle_inquiry
 from .plugins import hookimpl
+from .ratelimit import RateLimiter, rate_limiter
+from .registry import (
+    RegistryAccess,
+    RegistryDenied,
+    RegistryExtract,
+    RegistryField,
+    RegistryOwner,
+    RegistryRecord,
+    RegistryView,
+    registry_extract,
+    registry_lookup,
+)
 from .state import client_requirements, current_state, deadline, identity_channels, plugin_settings, send_code
 from .web import safe_next, ui_slot
 
@@ -51,6 +63,14 @@ __all__ = [
     "InquiryLog",
     "InquiryResult",
     "OutboxMessage",
+    "RateLimiter",
+    "RegistryAccess",
+    "RegistryDenied",
+    "RegistryExtract",
+    "RegistryField",
+    "RegistryOwner",
+    "RegistryRecord",
+    "RegistryView",
     "Requirement",
     "Route",
     "RouteAction",
@@ -61,6 +81,7 @@ __all__ = [
     "audit",
     "availability",
     "client_requirements",
+    "collect_answers",
     "constant_time_equals",
     "create_app",
     "csrf",
@@ -79,6 +100,10 @@ __all__ = [
     "ngettext",
     "now",
     "plugin_settings",
+    "prune_inbound_events",
+    "rate_limiter",
+    "registry_extract",
+    "registry_lookup",
     "safe_next",
     "send_code",
     "send_mail",

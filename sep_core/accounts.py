@@ -5,32 +5,42 @@ Registration, confirmation and sign-in flows live in the identity_check plugin.
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .models import STAFF_ROLES, User
 
-#: scrypt is memory-hard; werkzeug's default parameters (N=2**15, r=8, p=1).
+#: scrypt is memory-hard; werkzeug's default parameters (N=2**15, r=8, p=1). Deployers may
+#: raise them with SEP_PASSWORD_HASH_METHOD (e.g. "scrypt:65536:8:1"); the test suite lowers N.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 MIN_PASSWORD_LENGTH = 12
 
 
+def _method() -> str:
+    return current_app.config["SEP_PASSWORD_HASH_METHOD"] if has_app_context() else PASSWORD_METHOD
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    return generate_password_hash(password, method=_method())
 
 
 def verify_password(user: User | None, password: str) -> bool:
     """Constant work whether or not the user exists (no enumeration by timing)."""
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_method()), password)
         return False
     return check_password_hash(user.password_hash, password)
 
 
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(8), method=PASSWORD_METHOD)
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password, with the configured cost, for unknown accounts."""
+    return generate_password_hash(secrets.token_hex(8), method=method)
 
 
 def normalise_email(address: str) -> str:

@@ -20,6 +20,7 @@ from .config import builtin_plugin_names, load_config
 from .extensions import babel, csrf, db, login_manager
 from .i18n import MergedDomain, load_catalogs, select_locale
 from .plugins import SepPluginManager
+from .ratelimit import RateLimiter, init_rate_limiter
 from .web import register_error_handlers, register_security_headers, register_template_globals
 
 log = logging.getLogger("sep")
@@ -36,6 +37,7 @@ class SepState:
     translations: dict[str, Any] = field(default_factory=dict)
     migration_dirs: list[str] = field(default_factory=list)
     contributions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    rate_limiter: RateLimiter | None = None
 
     def contributed(self, plugin: str, kind: str, name: str) -> None:
         self.contributions.setdefault(plugin, {}).setdefault(kind, []).append(name)
@@ -60,7 +62,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     pm = plugin_loading.build_manager(names, plugins)
     if app.config["SEP_TRACE_PLUGINS"]:
         _trace_hooks(pm)
-    state = SepState(pm=pm)
+    state = SepState(pm=pm, rate_limiter=init_rate_limiter(app))
     app.extensions["sep"] = state
     plugin_loading.configure_plugins(pm, app.config["SEP_PLUGIN_CONFIG"])
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import hmac
 import logging
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from .api import json_error
+from .clock import utcnow_naive
 from .domain import InboundEvent, Inquiry, InquiryResult
 from .extensions import csrf, db
 from .models import InboundEvent as InboundEventRow
@@ -82,6 +85,12 @@ class WebhookChannel(Channel):
         """Events in the body. Raise ValueError for a body that is not the platform's format."""
         raise NotImplementedError
 
+    def intercept(self, event: InboundEvent) -> dict[str, Any] | None:
+        """Answer an event *without* the pipeline (a chat command such as an account-linking code):
+        return the outbox payload of the reply, or None to let the pipeline handle the event.
+        Called inside the event's transaction, after deduplication, for events with text."""
+        return None
+
     def acknowledge(self) -> Response:
         return Response("ok", mimetype="text/plain")
 
@@ -117,7 +126,10 @@ class WebhookChannel(Channel):
         except IntegrityError:
             db.session.rollback()
             return False
-        if event.text is not None:
+        direct = self.intercept(event) if event.text is not None else None
+        if direct is not None:
+            enqueue(self.name, direct, dedupe_key=f"{self.name}:reply:{event.event_id}"[:200])
+        elif event.text is not None:
             inquiry = Inquiry(channel=self.name, text=event.text, sender=event.sender,
                               user_id=event.meta.get("user_id"), meta=dict(event.meta))
             result = handle_inquiry(inquiry, commit=False)
@@ -131,6 +143,22 @@ class WebhookChannel(Channel):
             db.session.rollback()
             return False
         return True
+
+
+#: Deduplication rows are kept at least this long: platforms redeliver for up to 24 hours.
+MIN_EVENT_RETENTION = timedelta(hours=24)
+
+
+def prune_inbound_events(keep: timedelta = timedelta(hours=48), channel: str | None = None) -> int:
+    """Delete deduplication rows older than ``keep`` (never less than 24 hours), optionally of one
+    channel only, and commit. Returns the number of rows deleted."""
+    cutoff = utcnow_naive() - max(keep, MIN_EVENT_RETENTION)
+    query = delete(InboundEventRow).where(InboundEventRow.received_at < cutoff)
+    if channel is not None:
+        query = query.where(InboundEventRow.channel == channel)
+    deleted = db.session.execute(query.execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return deleted or 0
 
 
 def register_channels(app: Flask, channels: list[Channel]) -> dict[str, Channel]:

@@ -58,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "SEP_MAX_BODY_BYTES": 60 * 1024 * 1024,
     "SEP_TRACE_PLUGINS": False,
     "SEP_BOT_CONFIDENCE_THRESHOLD": 0.5,
+    "SEP_PASSWORD_HASH_METHOD": "scrypt",
 }
 
 ENV_OVERRIDES = {

@@ -192,6 +192,8 @@ def make_app(request: pytest.FixtureRequest, tmp_path_factory, sep_database_url,
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": sep_database_url or f"sqlite:///{instance}/test.sqlite3",
             "SEP_OUTBOX_DELIVER_AFTER_REQUEST": False,
+            # still scrypt, with a small work factor: tests hash many passwords
+            "SEP_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             "WTF_CSRF_ENABLED": True,
         }
         settings.update(_marker_config(request))

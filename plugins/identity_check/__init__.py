@@ -38,10 +38,7 @@ def sep_config_defaults():
 
 @hookimpl
 def sep_startup(app):
-    from sep_plugins.identity_check.throttle import init_throttle
-
     settings = app.extensions["sep"].settings("identity_check")
-    init_throttle(app, settings["redis_prefix"])
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=int(settings["remember_days"])))
 
 

@@ -36,6 +36,4 @@ DEFAULTS = {
         "registration_data": N_("Registration data"),
         "tech_support": N_("Technical support"),
     },
-    # Key prefix in Redis (SEP_REDIS_URL) for throttling counters.
-    "redis_prefix": "sep:identity_check:",
 }

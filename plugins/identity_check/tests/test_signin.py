@@ -208,7 +208,7 @@ def test_throttling_uses_redis_when_configured(app, visitor):
         client.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    throttle = app.extensions["identity_check_throttle"]
+    throttle = app.extensions["sep"].rate_limiter
     throttle.backend.prefix = f"sep:test:{uuid.uuid4().hex}:"
     for _ in range(2):
         assert visitor.login(login="x@example.ru", password="wrong password!").status_code == 401
