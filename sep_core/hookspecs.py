@@ -173,11 +173,6 @@ def sep_client_requirements(request, user):
 
 
 @hookspec
-def sep_requirement_definitions():
-    """Return a list of Requirement objects (``met`` None) that staff may ask a citizen to meet."""
-
-
-@hookspec
 def sep_requested_requirements(user):
     """Return a list of requirement ids that staff have asked this user to meet."""
 

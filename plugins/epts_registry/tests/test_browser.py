@@ -1,0 +1,61 @@
+"""/registry in a real browser (headless Chromium): a visitor looks a vehicle up by VIN, a typo
+gets a form error, and the signed-in verified owner sees the service part and downloads the PDF."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from .conftest import NUMBER, OWNER_NAME, PLUGINS, VIN, add_vehicle, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.sep_plugins(*PLUGINS)]
+
+
+def test_visitor_looks_up_a_vehicle_by_vin(app, browser_page, make_user):
+    add_vehicle(make_user())
+    page = browser_page
+    page.goto("/registry")
+    assert page.get_by_role("heading", level=1).inner_text() == "Поиск записи ЭПТС"
+    page.get_by_label("Номер ЭПТС или VIN").fill("1M8GDM9A1KP042788")  # a typo in the check digit
+    page.get_by_role("button", name="Найти").click()
+    page.wait_for_load_state()
+    assert "Контрольный знак VIN" in page.locator(".field-error").inner_text()
+    assert page.get_by_label("Номер ЭПТС или VIN").input_value() == "1M8GDM9A1KP042788"
+    page.get_by_label("Номер ЭПТС или VIN").fill(VIN.lower())
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    result = page.locator("#registry-result")
+    assert NUMBER in result.get_by_role("heading", level=2).inner_text()
+    assert page.locator("#public-part tr[data-field='status'] td").inner_text() == "действующий"
+    assert page.locator("#service-part").count() == 0 and OWNER_NAME not in page.content()
+    assert page.locator("#service-hidden").is_visible()
+    # the plugin's stylesheet is served by the app under the strict CSP and applied
+    assert page.evaluate("getComputedStyle(document.querySelector('.registry-table')).borderCollapse") == "collapse"
+
+
+def test_verified_owner_sees_the_service_part_and_downloads_the_extract(app, browser_page, live_server, make_user):
+    owner = make_user()
+    add_vehicle(owner)
+    client = sign_in(app.test_client(), owner)
+    client.get("/registry")  # the test client writes the signed session cookie
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    browser_page.context.add_cookies([{"name": name, "value": cookie.value, "url": live_server.url}])
+    page = browser_page
+    page.goto(f"/registry?q={NUMBER}")
+    assert page.locator("#service-part tr[data-field='owner_name'] td").inner_text() == OWNER_NAME
+    assert page.locator("#owner-history tbody tr").count() == 2
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Скачать выписку (PDF)").click()
+    content = info.value.path().read_bytes()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    assert OWNER_NAME in " ".join(text.split())
+    code = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Код проверки"))
+    page.goto("/registry/verify")
+    page.get_by_label("Код проверки").fill(code)
+    page.get_by_role("button", name="Проверить").click()
+    page.wait_for_load_state()
+    assert page.locator("#verify-result h2").inner_text() == "Выписка подлинная"
+    assert page.locator("#verified-number").inner_text() == NUMBER
