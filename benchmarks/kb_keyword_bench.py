@@ -1,0 +1,519 @@
+"""Benchmark of the kb_keyword matcher: quality, ablation, morphology/typo choices, speed, memory.
+
+Run by ``make bench`` (or ``.venv/bin/python benchmarks/kb_keyword_bench.py [--quick]``); needs
+the ``bench`` extra (bm25s, PyStemmer) and the data sets of ``../shared/bench`` (or
+``SEP_BENCH_DATA``). Results: ``benchmarks/results/kb_keyword.md`` and ``.json``.
+
+Data are read for measuring only: nothing from them is stored in the project. Parameters are
+chosen by grouped cross-validation (folds split by target entry, like the held-out half), and the
+confidence model is a 5-parameter logistic fit whose quality is reported out of fold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+from sep_plugins.kb_keyword.matching import Document, Index, MatchSettings  # noqa: E402
+from sep_plugins.kb_keyword.matching import morphology as morph_mod  # noqa: E402
+from sep_plugins.kb_keyword.matching import text as text_mod  # noqa: E402
+from sep_plugins.kb_keyword.matching.typos import TypoIndex  # noqa: E402
+
+DATA = Path(os.environ.get("SEP_BENCH_DATA", ROOT.parent / "shared" / "bench"))
+if not DATA.exists():
+    DATA = Path("/work/shared/bench")
+RESULTS = ROOT / "benchmarks" / "results"
+THRESHOLD = 0.5  # the core's SEP_BOT_CONFIDENCE_THRESHOLD default
+
+
+def load(name: str) -> tuple[list[dict], list[dict]]:
+    with open(DATA / name / "passages.jsonl", encoding="utf-8") as f:
+        passages = [json.loads(line) for line in f if line.strip()]
+    with open(DATA / name / "questions_dev.jsonl", encoding="utf-8") as f:
+        questions = [json.loads(line) for line in f if line.strip()]
+    return passages, questions
+
+
+def documents(passages: list[dict]) -> list[Document]:
+    return [Document(p["id"], p.get("title") or "", p.get("text") or "") for p in passages]
+
+
+# -- quality -------------------------------------------------------------------------------------
+
+def metrics(ranked: list[list[str]], questions: list[dict], confidences: list[float] | None = None) -> dict:
+    t1 = mrr = r5 = 0.0
+    answered = answered_ok = 0
+    for i, (ids, q) in enumerate(zip(ranked, questions, strict=True)):
+        ok = set(q["answer_ids"])
+        hit1 = bool(ids) and ids[0] in ok
+        t1 += hit1
+        for r, x in enumerate(ids[:10]):
+            if x in ok:
+                mrr += 1.0 / (r + 1)
+                break
+        r5 += bool(ok & set(ids[:5]))
+        if confidences is not None and confidences[i] >= THRESHOLD:
+            answered += 1
+            answered_ok += hit1
+    n = len(questions)
+    out = {"n": n, "top1": t1 / n, "mrr10": mrr / n, "recall5": r5 / n}
+    if confidences is not None:
+        out["answered"] = answered / n
+        out["answered_top1"] = answered_ok / answered if answered else 0.0
+    return out
+
+
+def run_engine(index: Index, questions: list[dict]) -> tuple[list[list[str]], list[tuple], list[float]]:
+    ranked, feats, confs = [], [], []
+    for q in questions:
+        hits = index.search(q["question"], 10)
+        ranked.append([h.key for h in hits])
+        feats.append(hits[0].features if hits else (0.0, 0.0, 0.0, 0.0))
+        confs.append(hits[0].confidence if hits else 0.0)
+    return ranked, feats, confs
+
+
+def bm25s_baseline(passages: list[dict], questions: list[dict], stem: bool = True) -> dict:
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("russian") if stem else None
+    corpus = [f"{p.get('title') or ''}\n{p.get('text') or ''}" for p in passages]
+    tok = bm25s.tokenize(corpus, stopwords=None, stemmer=stemmer, show_progress=False)
+    retriever = bm25s.BM25(k1=1.5, b=0.75)
+    retriever.index(tok, show_progress=False)
+    qtok = bm25s.tokenize([q["question"] for q in questions], stopwords=None, stemmer=stemmer, show_progress=False)
+    docs, _ = retriever.retrieve(qtok, k=10, show_progress=False, n_threads=1)
+    ranked = [[passages[int(d)]["id"] for d in row] for row in docs]
+    return metrics(ranked, questions)
+
+
+def group_folds(questions: list[dict], k: int = 5, seed: int = 7) -> list[list[int]]:
+    """Folds grouped by target entry, like the held-out split (a target never spans two folds)."""
+    targets = sorted({q["answer_id"] for q in questions})
+    random.Random(seed).shuffle(targets)
+    fold_of = {t: i % k for i, t in enumerate(targets)}
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for i, q in enumerate(questions):
+        folds[fold_of[q["answer_id"]]].append(i)
+    return folds
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 3000) -> np.ndarray:
+    """Logistic regression (gradient descent, non-negative weights) with a bias; returns [bias, w...]."""
+    xb = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(xb.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-xb @ w))
+        grad = xb.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]]
+        w -= 1.0 * grad
+        w[1:] = np.maximum(w[1:], 0.0)  # each signal may only raise the confidence
+    return w
+
+
+def calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    ece = 0.0
+    for b in range(bins):
+        m = (p >= b / bins) & (p < (b + 1) / bins if b < bins - 1 else p <= 1.0)
+        if m.any():
+            ece += m.mean() * abs(p[m].mean() - y[m].mean())
+    return float(ece)
+
+
+GRID = {
+    "w_q": [3.0, 8.0],
+    "k1": [1.2, 1.8],
+    "phrase_weight": [0.0, 0.5],
+    "gram_weight": [0.5, 1.0, 2.0],
+}
+
+
+def tune(sets: dict[str, tuple[list[dict], list[dict]]], base: MatchSettings) -> tuple[dict, dict]:
+    """Pick the grid point that maximises mean MRR@10 on rutube_faq training folds (xquad as a floor).
+
+    Returns (chosen params on all of dev, out-of-fold metrics of the procedure on rutube_faq).
+    """
+    passages, questions = sets["rutube_faq"]
+    docs = documents(passages)
+    keys = list(GRID)
+    configs = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(GRID[k] for k in keys))]
+    per_config = []
+    for cfg in configs:
+        index = Index.build(docs, base.with_(**cfg))
+        ranked, _, _ = run_engine(index, questions)
+        per_config.append(ranked)
+    folds = group_folds(questions)
+
+    def score(ranked, idx):
+        return metrics([ranked[i] for i in idx], [questions[i] for i in idx])["mrr10"]
+
+    oof_ranked: list[list[str] | None] = [None] * len(questions)
+    for f, test in enumerate(folds):
+        train = [i for g, fold in enumerate(folds) if g != f for i in fold]
+        best = max(range(len(configs)), key=lambda c: score(per_config[c], train))
+        for i in test:
+            oof_ranked[i] = per_config[best][i]
+    best_all = max(range(len(configs)), key=lambda c: score(per_config[c], range(len(questions))))
+    return configs[best_all], metrics(oof_ranked, questions)
+
+
+def calibrate(index_by_set: dict[str, Index], sets, settings: MatchSettings) -> tuple[dict, dict]:
+    """Fit the confidence model on rutube_faq dev features (grouped by target); report it out of fold."""
+    xs, ys, groups = [], [], []
+    for name, index in index_by_set.items():
+        if name != "rutube_faq":
+            continue  # citizens write like rutube users, not like Wikipedia readers
+        questions = sets[name][1]
+        ranked, feats, _ = run_engine(index, questions)
+        for ids, f, q in zip(ranked, feats, questions, strict=True):
+            xs.append(f)
+            ys.append(1.0 if ids and ids[0] in set(q["answer_ids"]) else 0.0)
+            groups.append(f"{name}:{q['answer_id']}")
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys)
+    uniq = sorted(set(groups))
+    random.Random(11).shuffle(uniq)
+    fold_of = {g: i % 5 for i, g in enumerate(uniq)}
+    fold = np.array([fold_of[g] for g in groups])
+    oof = np.zeros(len(y))
+    for f in range(5):
+        w = fit_logistic(x[fold != f], y[fold != f])
+        oof[fold == f] = 1.0 / (1.0 + np.exp(-(w[0] + x[fold == f] @ w[1:])))
+    w = fit_logistic(x, y)
+    coefs = {"c0": w[0], "c_cov": w[1], "c_rel": w[2], "c_margin": w[3], "c_gram": w[4]}
+    return {k: round(float(v), 3) for k, v in coefs.items()}, {"ece_oof": calibration_error(oof, y)}
+
+
+# -- speed ---------------------------------------------------------------------------------------
+
+_SENT = re.compile(r"(?<=[.!?])\s+")
+
+
+def synthetic_base(passages: list[dict], n: int, seed: int = 1) -> list[dict]:
+    """Deterministic synthetic entries: titles and answers recombined from passage sentences."""
+    rng = random.Random(seed)
+    titles = [p["title"] for p in passages if p.get("title")]
+    sentences = [s for p in passages for s in _SENT.split(p.get("text") or "") if len(s) > 20]
+    out = []
+    for i in range(n):
+        t1, t2 = rng.choice(titles), rng.choice(titles)
+        words = t1.split()
+        cut = rng.randint(1, max(1, len(words)))
+        title = " ".join(words[:cut] + t2.split()[cut:])
+        text = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 5)))
+        out.append({"id": f"syn-{i}", "title": title, "text": text})
+    return out
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, math.ceil(p / 100 * len(values)) - 1)]
+
+
+def speed(passages: list[dict], questions: list[str], sizes: list[int], settings: MatchSettings) -> list[dict]:
+    import bm25s
+    import Stemmer
+
+    rows = []
+    for n in sizes:
+        base = synthetic_base(passages, n)
+        gc.collect()
+        before = rss_mb()
+        t = time.perf_counter()
+        index = Index.build(documents(base), settings)
+        build = time.perf_counter() - t
+        mem = rss_mb() - before
+        arrays = index.memory_bytes() / 2**20
+        for q in questions[:20]:
+            index.search(q, 5)  # warm caches
+        lat = []
+        for q in questions:
+            t = time.perf_counter()
+            index.search(q, 5)
+            lat.append((time.perf_counter() - t) * 1000)
+        del index
+        gc.collect()
+        stemmer = Stemmer.Stemmer("russian")
+        before = rss_mb()
+        t = time.perf_counter()
+        corpus = [f"{p['title']}\n{p['text']}" for p in base]
+        retriever = bm25s.BM25(k1=1.5, b=0.75)
+        retriever.index(bm25s.tokenize(corpus, stopwords=None, stemmer=stemmer, show_progress=False),
+                        show_progress=False)
+        bbuild = time.perf_counter() - t
+        bmem = rss_mb() - before
+        blat = []
+        for q in questions:
+            t = time.perf_counter()
+            qt = bm25s.tokenize([q], stopwords=None, stemmer=stemmer, show_progress=False)
+            retriever.retrieve(qt, k=5, show_progress=False, n_threads=1)
+            blat.append((time.perf_counter() - t) * 1000)
+        rows.append({
+            "entries": n, "build_s": build, "rss_mb": mem, "arrays_mb": arrays,
+            "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
+            "bm25s_build_s": bbuild, "bm25s_rss_mb": bmem, "bm25s_p50_ms": percentile(blat, 50),
+            "bm25s_p99_ms": percentile(blat, 99),
+        })
+        del retriever, base
+        gc.collect()
+    return rows
+
+
+def morphology_choice(questions: list[str]) -> list[dict]:
+    words = [w for q in questions for w in text_mod.tokens(q)]
+    out = []
+    for kind in ("stem", "lemma"):
+        t = time.perf_counter()
+        analyzer = morph_mod.make(kind)
+        load_s = time.perf_counter() - t
+        t = time.perf_counter()
+        for w in words:
+            analyzer(w)
+        cold = (time.perf_counter() - t) / len(words) * 1e6
+        t = time.perf_counter()
+        for w in words:
+            analyzer(w)
+        warm = (time.perf_counter() - t) / len(words) * 1e6
+        out.append({"kind": kind, "load_s": load_s, "cold_us_per_word": cold, "cached_us_per_word": warm})
+    return out
+
+
+def typo_choice(passages: list[dict], questions: list[str]) -> dict:
+    from rapidfuzz import fuzz, process
+
+    base = synthetic_base(passages, 10000)
+    freq: dict[str, int] = {}
+    for p in base:
+        for w in text_mod.tokens(p["title"] + " " + p["text"]):
+            freq[w] = freq.get(w, 0) + 1
+    t = time.perf_counter()
+    sym = TypoIndex(freq)
+    sym_build = time.perf_counter() - t
+    unknown = [w for q in questions for w in text_mod.tokens(q) if len(w) >= 4 and w not in freq][:200]
+    vocab = list(freq)
+    t = time.perf_counter()
+    a = [sym.correct(w) for w in unknown]
+    sym_us = (time.perf_counter() - t) / max(1, len(unknown)) * 1e6
+    t = time.perf_counter()
+    b = [process.extractOne(w, vocab, scorer=fuzz.ratio, score_cutoff=80) for w in unknown]
+    rf_us = (time.perf_counter() - t) / max(1, len(unknown)) * 1e6
+    return {"vocabulary": len(vocab), "unknown_words": len(unknown), "symdelete_build_s": sym_build,
+            "symdelete_us_per_word": sym_us, "symdelete_found": sum(x is not None for x in a),
+            "rapidfuzz_us_per_word": rf_us, "rapidfuzz_found": sum(x is not None for x in b)}
+
+
+def http_throughput(questions: list[str], seconds: float = 5.0, clients: int = 4) -> dict:
+    """Requests per second under gunicorn (2 sync workers, demo base, SQLite unless SEP_BENCH_DATABASE_URL)
+    for POST /api/v1/ask
+    (logged, and as live suggestions) against the trivial GET /api/v1/health of the same app."""
+    import http.client
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    import threading
+    import urllib.request
+
+    tmp = Path(tempfile.mkdtemp(prefix="kb_bench_"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "SEP_ENV": "production", "SEP_SECRET_KEY": "bench-secret-key-" + "x" * 32,
+           "SEP_INSTANCE_PATH": str(tmp),
+           # an empty database to use instead of SQLite (e.g. a scratch PostgreSQL database)
+           "SEP_DATABASE_URL": os.environ.get("SEP_BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3",
+           "SEP_MAIL_BACKEND": "file"}
+    venv_bin = Path(sys.executable).parent
+    subprocess.run([str(venv_bin / "sep"), "init", "--demo"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([str(venv_bin / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
+                               "warning", "sep_core.app:create_app()"], env=env, cwd=str(tmp))
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def session() -> tuple[str, str]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/api/v1/csrf")
+            resp = conn.getresponse()
+            token = json.loads(resp.read())["csrf_token"]
+            cookie = resp.getheader("Set-Cookie").split(";", 1)[0]
+            conn.close()
+            return token, cookie
+
+        def run(kind: str) -> float:
+            count = [0] * clients
+            stop = time.perf_counter() + seconds
+
+            def worker(i: int) -> None:
+                token, cookie = session()
+                n = 0
+                while time.perf_counter() < stop:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    if kind == "health":
+                        conn.request("GET", "/api/v1/health")
+                    else:
+                        body = json.dumps({"question": questions[(i * 7919 + n) % len(questions)],
+                                           "suggest": kind == "suggest"})
+                        conn.request("POST", "/api/v1/ask", body=body, headers={
+                            "Content-Type": "application/json", "X-CSRFToken": token, "Cookie": cookie,
+                            "Referer": f"http://127.0.0.1:{port}/ask"})
+                    resp = conn.getresponse()
+                    resp.read()
+                    conn.close()
+                    if resp.status == 200:
+                        n += 1
+                count[i] = n
+
+            threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return sum(count) / seconds
+
+        run("suggest")  # warm up both workers' indexes
+        health = run("health")
+        logged = run("ask")
+        suggest = run("suggest")
+        return {"health_rps": health, "ask_rps": logged, "suggest_rps": suggest,
+                "ask_ratio": logged / health if health else 0.0, "suggest_ratio": suggest / health if health else 0.0,
+                "clients": clients, "seconds": seconds}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+ABLATION = [
+    ("all features", {}),
+    ("no morphology (surface words)", {"morphology": "none"}),
+    ("lemmas (pymorphy3) instead of stems", {"morphology": "lemma"}),
+    ("no stop words", {"stopwords": False}),
+    ("no key phrases (bigrams)", {"phrases": False}),
+    ("no typo correction", {"typos": False}),
+    ("no keyboard-layout fix", {"layout": False}),
+    ("no character n-gram re-ranking", {"chargrams": False}),
+    ("no field weights (w_q = w_a = 1)", {"w_q": 1.0}),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip 100k entries and the grid search")
+    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn throughput run")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    sets = {name: load(name) for name in ("rutube_faq", "xquad_ru")}
+    settings = MatchSettings()
+    report: dict = {"settings": settings.__dict__, "threshold": THRESHOLD}
+    lines = ["# kb_keyword benchmark", "", f"machine: {os.cpu_count()} cores; load average at start "
+             f"{os.getloadavg()[0]:.2f}", ""]
+
+    # quality next to the baseline
+    lines += ["## Quality (dev halves)", "",
+              "| set | engine | top-1 | MRR@10 | recall@5 | answered @0.5 | top-1 of answered |",
+              "|---|---|---|---|---|---|---|"]
+    indexes = {}
+    report["quality"] = {}
+    for name, (passages, questions) in sets.items():
+        base = bm25s_baseline(passages, questions)
+        index = indexes[name] = Index.build(documents(passages), settings)
+        ranked, _, confs = run_engine(index, questions)
+        ours = metrics(ranked, questions, confs)
+        report["quality"][name] = {"kb_keyword": ours, "bm25s": base}
+        lines.append(f"| {name} | bm25s + Snowball | {base['top1']:.3f} | {base['mrr10']:.3f} | "
+                     f"{base['recall5']:.3f} | — | — |")
+        lines.append(f"| {name} | kb_keyword | {ours['top1']:.3f} | {ours['mrr10']:.3f} | {ours['recall5']:.3f} | "
+                     f"{ours['answered']:.3f} | {ours['answered_top1']:.3f} |")
+    lines.append("")
+
+    if not args.quick:
+        chosen, oof = tune(sets, settings)
+        coefs, cal = calibrate(indexes, sets, settings)
+        report["tuning"] = {"chosen_on_all_dev": chosen, "rutube_out_of_fold": oof,
+                            "confidence_fit": coefs, **cal}
+        lines += ["## Tuning (grouped 5-fold cross-validation on rutube_faq dev)", "",
+                  f"grid: {json.dumps(GRID)}", f"chosen on all dev: {json.dumps(chosen)}",
+                  f"out-of-fold rutube_faq: top-1 {oof['top1']:.3f}, MRR@10 {oof['mrr10']:.3f}, "
+                  f"recall@5 {oof['recall5']:.3f}",
+                  f"confidence model refit: {json.dumps(coefs)}; out-of-fold ECE {cal['ece_oof']:.3f}", ""]
+
+    lines += ["## Ablation (each feature off in turn)", "",
+              "| variant | rutube top-1 | rutube MRR@10 | xquad top-1 | xquad MRR@10 |", "|---|---|---|---|---|"]
+    report["ablation"] = []
+    for label, change in ABLATION:
+        row = {"variant": label}
+        for name, (passages, questions) in sets.items():
+            index = Index.build(documents(passages), settings.with_(**change))
+            ranked, _, _ = run_engine(index, questions)
+            row[name] = metrics(ranked, questions)
+        report["ablation"].append(row)
+        lines.append(f"| {label} | {row['rutube_faq']['top1']:.3f} | {row['rutube_faq']['mrr10']:.3f} | "
+                     f"{row['xquad_ru']['top1']:.3f} | {row['xquad_ru']['mrr10']:.3f} |")
+    lines.append("")
+
+    qtexts = [q["question"] for q in sets["rutube_faq"][1]]
+    morph = morphology_choice(qtexts + [q["question"] for q in sets["xquad_ru"][1]])
+    report["morphology"] = morph
+    lines += ["## Morphology: speed (quality is in the ablation)", "",
+              "| analyser | load s | µs/word uncached | µs/word cached |", "|---|---|---|---|"]
+    lines += [f"| {m['kind']} | {m['load_s']:.2f} | {m['cold_us_per_word']:.1f} | {m['cached_us_per_word']:.2f} |"
+              for m in morph]
+    typo = typo_choice(sets["rutube_faq"][0], qtexts)
+    report["typos"] = typo
+    lines += ["", "## Typo lookup at 10k entries", "", "```", json.dumps(typo, indent=1), "```", ""]
+
+    sizes = [1000, 10000] if args.quick else [1000, 10000, 100000]
+    rows = speed(sets["rutube_faq"][0], qtexts, sizes, settings)
+    report["speed"] = rows
+    lines += ["## Speed (synthetic base; rutube_faq dev questions, one thread)", "",
+              "RSS MB = growth of the process's resident memory over the build (index, entries and the build's "
+              "peak that the allocator keeps); arrays MB = the index's numpy arrays.", "",
+              "| entries | build s | RSS MB | arrays MB | p50 ms | p99 ms | bm25s build s | bm25s RSS MB "
+              "| bm25s p50 ms | bm25s p99 ms |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['entries']} | {r['build_s']:.2f} | {r['rss_mb']:.0f} | {r['arrays_mb']:.0f} | {r['p50_ms']:.2f} | "
+              f"{r['p99_ms']:.2f} | "
+              f"{r['bm25s_build_s']:.2f} | {r['bm25s_rss_mb']:.0f} | {r['bm25s_p50_ms']:.2f} | "
+              f"{r['bm25s_p99_ms']:.2f} |"
+              for r in rows]
+    if not args.no_http:
+        http = http_throughput(qtexts)
+        report["http"] = http
+        db_kind = "PostgreSQL" if "postgres" in os.environ.get("SEP_BENCH_DATABASE_URL", "") else "SQLite"
+        lines += ["", f"## HTTP under gunicorn (2 workers, {db_kind}, demo base, 4 client threads on this machine)",
+                  "",
+                  f"GET /api/v1/health: {http['health_rps']:.0f} req/s; POST /api/v1/ask (logged): "
+                  f"{http['ask_rps']:.0f} req/s (ratio {http['ask_ratio']:.2f}); "
+                  "POST /api/v1/ask suggest (not logged): "
+                  f"{http['suggest_rps']:.0f} req/s (ratio {http['suggest_ratio']:.2f})"]
+    lines += ["", f"load average at end {os.getloadavg()[0]:.2f}; total {time.perf_counter() - started:.0f} s", ""]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "kb_keyword.md").write_text("\n".join(lines), encoding="utf-8")
+    (RESULTS / "kb_keyword.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

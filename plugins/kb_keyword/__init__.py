@@ -1,0 +1,98 @@
+"""kb_keyword: the online consultant — a morphology-aware keyword bot with its knowledge base.
+
+Contributes:
+- settings (``sep_config_defaults``) and the in-memory index per worker (``sep_startup``);
+- the answerer (``sep_answer``): candidates with calibrated confidence and a highlighted fragment;
+- the question log for staff analytics (``sep_on_inquiry``);
+- the blueprint: ``/ask`` (chat and plain form), ``POST /api/v1/ask``, rate / save / e-mail, and the
+  staff pages ``/desk/bot`` and ``/desk/kb`` (``sep_blueprints``);
+- ``sep kb import|export|ask|rank|eval|reindex`` (``sep_cli``);
+- tables and migrations, translations, the navigation item, the cabinet's saved answers;
+- the demo knowledge base (``sep_init_data``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sep_core import hookimpl
+
+from .settings import DEFAULTS
+
+# The modules with tables are imported inside the hooks: pytest (importlib mode) may import this
+# package a second time under the name ``plugins.kb_keyword``, and tables must be defined once.
+
+__version__ = "0.1.0"
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def sep_config_defaults():
+    return DEFAULTS
+
+
+@hookimpl
+def sep_startup(app):
+    from .engine import engine
+
+    engine(app)
+
+
+@hookimpl
+def sep_blueprints(app):
+    from . import desk, views
+
+    return [views.blueprint, desk.blueprint]
+
+
+@hookimpl
+def sep_migration_dirs():
+    return [str(HERE / "migrations" / "versions")]
+
+
+@hookimpl
+def sep_translation_dirs():
+    return [(str(HERE / "translations"), "sep_kb_keyword")]
+
+
+@hookimpl
+def sep_cli(cli, app):
+    from . import cli as kb_cli
+
+    kb_cli.register(cli)
+
+
+@hookimpl
+def sep_answer(inquiry):
+    from .engine import engine
+
+    return engine().answers(inquiry.text, inquiry.locale or "ru")
+
+
+@hookimpl
+def sep_on_inquiry(inquiry, result):
+    from . import service
+
+    service.log_inquiry(inquiry, result)
+
+
+@hookimpl
+def sep_init_data(app, demo):
+    from . import demo as demo_data
+
+    demo_data.load(demo)
+
+
+@hookimpl
+def sep_ui_nav_items(user):
+    from . import views
+
+    return views.nav_items()
+
+
+@hookimpl
+def sep_ui_cabinet_sections(user):
+    from . import views
+
+    return views.cabinet_section(user)

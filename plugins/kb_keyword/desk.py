@@ -1,0 +1,194 @@
+"""Staff pages: the consultant's analytics ``/desk/bot`` and the knowledge-base editor ``/desk/kb``
+(roles kb_editor and admin)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from sep_core import db, utcnow_naive
+from sep_core import gettext as _
+from sep_core import lazy_gettext as _l
+
+from . import kb
+from .forms import PhrasingForm, PlainForm
+from .models import STATUSES, KbEntry, KbQuestion, KbRevision, KbSynonym
+
+blueprint = Blueprint("kb_keyword_desk", __name__)
+
+
+def editor_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("kb_keyword.ask_page"))  # no sign-in page is assumed
+        if not current_user.has_role("kb_editor"):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class EntryForm(FlaskForm):
+    question = StringField(_l("Question"), validators=[DataRequired(), Length(max=kb.MAX_QUESTION)])
+    phrasings = TextAreaField(_l("Other phrasings (one per line)"), validators=[Length(max=20000)])
+    keyphrases = TextAreaField(_l("Key words and phrases (one per line)"), validators=[Length(max=5000)])
+    answer_md = TextAreaField(_l("Answer (Markdown)"), validators=[DataRequired(), Length(max=kb.MAX_ANSWER)])
+    category = StringField(_l("Category"), validators=[Length(max=120)])
+    external_id = StringField(_l("External id"), validators=[Length(max=120)])
+    status = SelectField(_l("Status"), choices=list(STATUSES))
+    locale = SelectField(_l("Language"), choices=["ru", "en"])
+
+
+class SynonymsForm(FlaskForm):
+    groups = TextAreaField(_l("Synonyms: one group per line, phrases separated by ';'"),
+                           validators=[Length(max=100000)])
+
+
+@blueprint.get("/desk/bot")
+@editor_required
+def bot_analytics():
+    since = utcnow_naive() - timedelta(days=14)
+    rows = db.session.execute(db.select(KbQuestion).where(KbQuestion.created_at >= since)
+                              .order_by(KbQuestion.created_at.desc())).scalars().all()
+    days: dict[str, Counter] = defaultdict(Counter)
+    for r in rows:
+        day = r.created_at.strftime("%Y-%m-%d")
+        days[day]["asked"] += 1
+        days[day]["answered"] += r.answered
+        days[day]["rated"] += r.rating is not None
+        days[day]["helpful"] += r.rating == 1
+    per_day = [{"day": d, **c} for d, c in sorted(days.items())]
+    groups: dict[str, list[KbQuestion]] = defaultdict(list)
+    for r in rows:
+        if not r.answered and not r.handled:
+            groups[" ".join(r.keywords.split()[:3]) or "—"].append(r)
+    unanswered = sorted(groups.items(), key=lambda kv: -len(kv[1]))[:30]
+    low = [r for r in rows if r.rating == -1][:50]
+    asked = Counter(r.entry_id for r in rows if r.entry_id)
+    entries = {e.id: e for e in db.session.execute(db.select(KbEntry).where(KbEntry.id.in_(list(asked)))).scalars()}
+    low_entries = {e.id: e for e in db.session.execute(
+        db.select(KbEntry).where(KbEntry.id.in_([r.entry_id for r in low if r.entry_id]))).scalars()}
+    most = [(entries[i], n) for i, n in asked.most_common(20) if i in entries]
+    return render_template("kb_keyword/desk_bot.html", per_day=per_day, unanswered=unanswered, low=low,
+                           low_entries=low_entries, most=most, form=PhrasingForm(), total=len(rows))
+
+
+@blueprint.post("/desk/bot/phrasing")
+@editor_required
+def add_phrasing():
+    form = PhrasingForm()
+    if form.validate_on_submit():
+        question = db.session.get(KbQuestion, _int(form.question_id.data))
+        entry = db.session.get(KbEntry, _int(form.entry_id.data))
+        if question is None or entry is None:
+            flash(_("Unknown question or entry."), "error")
+        else:
+            kb.add_phrasing(entry, question.question, current_user.id)
+            question.handled = True
+            db.session.commit()
+            flash(_("The question is added as a phrasing of entry %(id)d.", id=entry.id), "success")
+    else:
+        flash(_("Choose an entry."), "error")
+    return redirect(url_for("kb_keyword_desk.bot_analytics"))
+
+
+@blueprint.get("/desk/kb")
+@editor_required
+def kb_list():
+    q = (request.args.get("q") or "").strip()[:200]
+    stmt = db.select(KbEntry).order_by(KbEntry.id.desc()).limit(200)
+    if q:
+        stmt = stmt.where(KbEntry.question.ilike(f"%{q}%"))
+    return render_template("kb_keyword/desk_kb.html", entries=db.session.execute(stmt).scalars().all(), q=q)
+
+
+@blueprint.route("/desk/kb/new", methods=["GET", "POST"])
+@blueprint.route("/desk/kb/<int:entry_id>", methods=["GET", "POST"])
+@editor_required
+def kb_edit(entry_id: int | None = None):
+    entry = db.session.get(KbEntry, entry_id) if entry_id else None
+    if entry_id and entry is None:
+        abort(404)
+    form = EntryForm(obj=None)
+    if request.method == "GET":
+        if entry is not None:
+            snap = entry.snapshot()
+            form.process(data={**snap, "phrasings": "\n".join(snap["phrasings"] or []),
+                               "keyphrases": "\n".join(snap["keyphrases"] or []),
+                               "external_id": snap["external_id"] or ""})
+        else:
+            from_question = db.session.get(KbQuestion, _int(request.args.get("from_question")))
+            form.process(data={"question": from_question.question if from_question else "", "status": "draft"})
+    elif form.validate_on_submit():
+        data = {k: getattr(form, k).data for k in KbEntry.EDITABLE}
+        data["phrasings"] = [p for p in (data["phrasings"] or "").splitlines() if p.strip()]
+        data["keyphrases"] = [p for p in (data["keyphrases"] or "").splitlines() if p.strip()]
+        data["external_id"] = (data["external_id"] or "").strip() or None
+        clash = data["external_id"] and db.session.execute(db.select(KbEntry.id).where(
+            KbEntry.external_id == data["external_id"], KbEntry.id != (entry.id if entry else -1))).first()
+        if clash:
+            form.external_id.errors = [_("Another entry has this external id.")]
+        else:
+            try:
+                entry = kb.save_entry(entry, data, current_user.id, comment="edited")
+                if request.args.get("from_question"):
+                    q = db.session.get(KbQuestion, _int(request.args.get("from_question")))
+                    if q is not None:
+                        q.handled = True
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for("kb_keyword_desk.kb_edit", entry_id=entry.id))
+            except kb.KbError as exc:
+                db.session.rollback()
+                form.answer_md.errors = [str(exc)]
+    revisions = db.session.execute(db.select(KbRevision).where(KbRevision.entry_id == entry.id)
+                                   .order_by(KbRevision.number.desc())).scalars().all() if entry else []
+    return render_template("kb_keyword/desk_entry.html", form=form, entry=entry, revisions=revisions,
+                           rollback_form=PlainForm())
+
+
+@blueprint.post("/desk/kb/<int:entry_id>/rollback/<int:number>")
+@editor_required
+def kb_rollback(entry_id: int, number: int):
+    entry = db.session.get(KbEntry, entry_id)
+    if entry is None or not PlainForm().validate_on_submit():
+        abort(404)
+    try:
+        kb.rollback(entry, number, current_user.id)
+        db.session.commit()
+        flash(_("Rolled back to revision %(n)d.", n=number), "success")
+    except kb.KbError:
+        db.session.rollback()
+        abort(404)
+    return redirect(url_for("kb_keyword_desk.kb_edit", entry_id=entry_id))
+
+
+@blueprint.route("/desk/kb/synonyms", methods=["GET", "POST"])
+@editor_required
+def kb_synonyms():
+    form = SynonymsForm()
+    if request.method == "GET":
+        groups = db.session.execute(db.select(KbSynonym).order_by(KbSynonym.id)).scalars()
+        form.groups.data = "\n".join("; ".join(g.phrases) for g in groups)
+    elif form.validate_on_submit():
+        groups = [[p for p in line.split(";")] for line in (form.groups.data or "").splitlines()]
+        count = kb.set_synonyms(groups)
+        db.session.commit()
+        flash(_("Saved %(n)d synonym groups.", n=count), "success")
+        return redirect(url_for("kb_keyword_desk.kb_synonyms"))
+    return render_template("kb_keyword/desk_synonyms.html", form=form)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

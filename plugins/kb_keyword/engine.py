@@ -1,0 +1,168 @@
+"""The consultant's index per app (one per worker), refreshed when the base's version changes.
+
+The answer path reads memory only, except for one cheap version check at most every
+``refresh_seconds`` (a single-row SELECT): another worker's edit bumps the version, and the next
+question after the interval rebuilds this worker's index.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from sep_core import Answer, db, plugin_settings
+
+from .content import fast_text, render_html
+from .matching import Document, Hit, Index, MatchSettings, best_fragment
+from .matching.fragment import analyse
+from .models import KbEntry, KbState, KbSynonym
+
+PLUGIN = "kb_keyword"
+#: From this many entries a changed base is re-indexed in a background thread (the old index answers).
+BACKGROUND_REBUILD_FROM = 5000
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """What the answer path needs of an entry, kept in memory."""
+
+    id: int
+    external_id: str | None
+    question: str
+    category: str
+    locale: str
+    answer_text: str
+    answer_md: str
+
+
+class Engine:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: int | None = None
+        self.checked_at = 0.0
+        self.stale = False
+        """Set by an edit in this worker: check the version on the next question, whatever the interval."""
+        self.indexes: dict[str, Index] = {}
+        self.entries: dict[int, EntryView] = {}
+        self._sentences: dict[int, tuple] = {}
+        self._html: dict[int, str] = {}
+
+    # -- freshness ----------------------------------------------------------------------------
+
+    def ensure_fresh(self, force: bool = False) -> None:
+        interval = float(plugin_settings(PLUGIN)["refresh_seconds"])
+        if not force and not self.stale and self.version is not None and time.monotonic() - self.checked_at < interval:
+            return
+        version = current_version()
+        self.checked_at = time.monotonic()
+        self.stale = False
+        if not force and version == self.version:
+            return
+        big = len(self.entries) >= BACKGROUND_REBUILD_FROM
+        if force or not big:
+            with self.lock:
+                if force or version != self.version:
+                    self.rebuild(version)
+        elif self.lock.acquire(blocking=False):
+            # a large base: keep answering from the old index while a thread builds the new one
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            threading.Thread(target=self._rebuild_in_background, args=(app, version), daemon=True).start()
+
+    def _rebuild_in_background(self, app: Flask, version: int) -> None:
+        try:
+            with app.app_context():
+                self.rebuild(version)
+                db.session.remove()
+        finally:
+            self.lock.release()
+
+    def rebuild(self, version: int) -> None:
+        settings = MatchSettings(**plugin_settings(PLUGIN).get("match", {}))
+        e = KbEntry
+        rows = db.session.execute(
+            db.select(e.id, e.external_id, e.question, e.category, e.locale, e.answer_md, e.phrasings, e.keyphrases)
+            .where(e.status == "published").order_by(e.id))
+        synonyms = [s.phrases for s in db.session.execute(db.select(KbSynonym)).scalars()]
+        entries: dict[int, EntryView] = {}
+        by_locale: dict[str, list[Document]] = {}
+        for row in rows:
+            view = entries[row.id] = EntryView(row.id, row.external_id, row.question, row.category or "",
+                                               row.locale or "ru", fast_text(row.answer_md), row.answer_md)
+            by_locale.setdefault(view.locale, []).append(
+                Document(row.id, row.question, view.answer_text, tuple(row.phrasings or ()),
+                         tuple(row.keyphrases or ())))
+        indexes = {loc: Index.build(docs, settings, synonyms, version) for loc, docs in by_locale.items()}
+        self.indexes, self.entries, self.version, self._sentences, self._html = indexes, entries, version, {}, {}
+
+    # -- answering ----------------------------------------------------------------------------
+
+    def index_for(self, locale: str) -> Index | None:
+        return self.indexes.get(locale) or self.indexes.get("ru") or next(iter(self.indexes.values()), None)
+
+    def search(self, question: str, locale: str = "ru", limit: int = 4) -> tuple[Index | None, list[Hit]]:
+        self.ensure_fresh()
+        index = self.index_for(locale)
+        if index is None:
+            return None, []
+        return index, index.search(question, limit)
+
+    def answers(self, question: str, locale: str = "ru", limit: int = 4) -> list[Answer]:
+        index, hits = self.search(question, locale, limit)
+        out = []
+        for hit in hits:
+            entry = self.entries[hit.key]
+            terms = index.highlight_terms(hit)
+            weights = {t: index.idf(t) or 1.0 for t in terms}
+            frag = best_fragment(entry.answer_text, terms, index.analyzer.stem, weights,
+                                 analysed=self._analysed(entry, index))
+            out.append(Answer(
+                source=PLUGIN, confidence=max(0.0, min(1.0, hit.confidence)), title=entry.question,
+                fragment_html=frag.html, fragment_text=frag.text, entry_id=entry.id,
+                external_id=entry.external_id, url=f"/ask/entry/{entry.id}",
+                extra={"whole": frag.whole, "category": entry.category, "answer_html": self.html(entry),
+                       "answer_text": entry.answer_text, "keywords": sorted(terms)},
+            ))
+        return out
+
+
+    def html(self, entry: EntryView) -> str:
+        """The answer as safe HTML (rendered on first use, then memoised; bounded)."""
+        cached = self._html.get(entry.id)
+        if cached is None:
+            if len(self._html) >= 20_000:
+                self._html.clear()
+            cached = self._html[entry.id] = render_html(entry.answer_md)
+        return cached
+
+    def _analysed(self, entry: EntryView, index: Index):
+        """Sentences and stems of an answer, memoised (bounded cache; cleared with the index)."""
+        cached = self._sentences.get(entry.id)
+        if cached is None:
+            if len(self._sentences) >= 20_000:
+                self._sentences.clear()
+            cached = self._sentences[entry.id] = analyse(entry.answer_text, index.analyzer.stem)
+        return cached
+
+
+def engine(app: Flask | None = None) -> Engine:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions.setdefault("kb_keyword_engine", Engine())
+
+
+def current_version() -> int:
+    state = db.session.get(KbState, 1)
+    return state.version if state else 0
+
+
+def bump_version() -> None:
+    """Mark the base changed (in the caller's transaction): every worker rebuilds on its next check."""
+    state = db.session.get(KbState, 1)
+    if state is None:
+        db.session.add(KbState(id=1, version=1))
+    else:
+        state.version = KbState.version + 1
+    db.session.flush()
+    engine().stale = True

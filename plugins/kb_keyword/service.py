@@ -1,0 +1,219 @@
+"""The consultant's flow used by the page, the API and the CLI: ask, rate, save, e-mail, log."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, request
+
+from sep_core import (
+    Answer,
+    Inquiry,
+    InquiryResult,
+    RouteAction,
+    availability,
+    db,
+    handle_inquiry,
+    plugin_settings,
+    send_mail,
+    utcnow_naive,
+)
+from sep_core import gettext as _
+
+from .content import scrub
+from .engine import PLUGIN, engine
+from .models import KbEntry, KbMailLog, KbQuestion, KbSaved
+
+MAX_QUESTION = 2000
+_MEANINGFUL = re.compile(r"[0-9A-Za-zА-Яа-яЁё]")
+
+
+class AskError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def clean_question(value: Any) -> str:
+    if not isinstance(value, str):
+        raise AskError("invalid_question", _("The question must be text."))
+    value = "".join(ch for ch in value if ch.isprintable() or ch in "\n\t").strip()
+    if not value:
+        raise AskError("empty_question", _("Please type a question."))
+    if len(value) > MAX_QUESTION:
+        raise AskError("question_too_long", _("The question is too long: at most %(n)d characters.", n=MAX_QUESTION))
+    return value
+
+
+def answer_json(a: Answer) -> dict[str, Any]:
+    return {"id": a.entry_id, "external_id": a.external_id, "title": a.title, "fragment_html": a.fragment_html,
+            "fragment_text": a.fragment_text, "confidence": a.confidence, "url": a.url,
+            "whole": bool(a.extra.get("whole")), "answer_html": a.extra.get("answer_html", ""),
+            "answer_text": a.extra.get("answer_text", "")}
+
+
+def request_link(question: str) -> str:
+    settings = plugin_settings(PLUGIN)
+    return f"{settings['request_url']}?{urlencode({settings['request_prefill_param']: question[:1000]})}"
+
+
+def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int | None = None,
+        log: bool = True) -> dict[str, Any]:
+    """Answer a question: the JSON of ``POST /api/v1/ask`` (the page renders the same dict)."""
+    text = clean_question(question)
+    alternatives_n = int(plugin_settings(PLUGIN)["alternatives"])
+    if not _MEANINGFUL.search(text):
+        verdict = availability("bot")
+        return {"answered": False, "understood": False, "answer": None, "alternatives": [], "token": None,
+                "message": _("I could not understand the question. Please write it in words."),
+                "route": {"action": RouteAction.TICKET.value, "queue": "duty", "profile": None,
+                          "reason": "not_understood", "request_url": request_link(text)},
+                "availability": verdict.to_json()}
+    if log:
+        result: InquiryResult = handle_inquiry(Inquiry(channel=channel, text=text, user_id=user_id, locale=locale))
+        answers = [a for a in result.answers if a.source == PLUGIN] or result.answers
+        route, verdict = result.route, result.availability
+        token = result.inquiry.meta.get("kb_token")
+    else:  # suggestions while typing: not logged
+        verdict = availability("bot")
+        answers = engine().answers(text, locale) if verdict.open else []
+        threshold = current_app.config["SEP_BOT_CONFIDENCE_THRESHOLD"]
+        from sep_core import Route
+
+        if not verdict.open:
+            route = Route(RouteAction.UNAVAILABLE, queue="duty", reason=verdict.reason)
+        elif answers and answers[0].confidence >= threshold:
+            route = Route(RouteAction.ANSWER, answer=answers[0], reason="confident")
+        else:
+            route = Route(RouteAction.TICKET, queue="duty", reason="low_confidence" if answers else "no_answer")
+        token = None
+    answered = route.action == RouteAction.ANSWER and route.answer is not None
+    best = route.answer if answered else None
+    others = [a for a in answers if best is None or a.entry_id != best.entry_id][:alternatives_n]
+    if not verdict.open:
+        message = verdict.message or _("The consultant is closed for maintenance.")
+    elif answered:
+        message = ""
+    elif answers:
+        message = _("I am not sure I understood. Maybe one of these answers helps; or send a request to our staff.")
+    else:
+        message = _("I could not find an answer. Send a request and our staff will answer.")
+    return {
+        "answered": answered, "understood": True, "token": token,
+        "answer": answer_json(best) if best else None,
+        "alternatives": [answer_json(a) for a in others],
+        "message": message,
+        "route": {**route.to_json(), "request_url": request_link(text) if not answered else None},
+        "availability": verdict.to_json(),
+    }
+
+
+def log_inquiry(inquiry: Inquiry, result: InquiryResult) -> None:
+    """``sep_on_inquiry``: keep the question (personal data scrubbed) for the staff analytics."""
+    best = result.route.answer if result.route.action == RouteAction.ANSWER else None
+    top = result.answers[0] if result.answers else None
+    index = engine().index_for(inquiry.locale or "ru")
+    keywords = sorted(set(index.analyze_query(scrub(inquiry.text)).terms))[:8] if index is not None else []
+    token = secrets.token_urlsafe(24)
+    row = KbQuestion(
+        token=token, created_at=utcnow_naive(), channel=inquiry.channel[:40], locale=(inquiry.locale or "ru")[:8],
+        question=scrub(inquiry.text), keywords=" ".join(keywords)[:400],
+        answered=best is not None,
+        confidence=(best or top).confidence if (best or top) else None,
+        entry_id=best.entry_id if best is not None and best.source == PLUGIN else None,
+    )
+    db.session.add(row)
+    inquiry.meta["kb_token"] = token
+
+
+def rate(token: Any, helpful: Any) -> KbQuestion:
+    if not isinstance(token, str) or not token or len(token) > 64:
+        raise AskError("invalid_token", _("Unknown answer."))
+    if not isinstance(helpful, bool):
+        raise AskError("invalid_rating", _("The rating must be helpful or not helpful."))
+    row = db.session.execute(db.select(KbQuestion).where(KbQuestion.token == token)).scalar_one_or_none()
+    if row is None:
+        raise AskError("invalid_token", _("Unknown answer."))
+    row.rating = 1 if helpful else -1
+    db.session.commit()
+    return row
+
+
+def published_entry(entry_id: Any) -> KbEntry:
+    try:
+        entry_id = int(entry_id)
+    except (TypeError, ValueError):
+        raise AskError("invalid_entry", _("Unknown answer.")) from None
+    entry = db.session.get(KbEntry, entry_id)
+    if entry is None or entry.status != "published":
+        raise AskError("invalid_entry", _("Unknown answer."))
+    return entry
+
+
+def save_for(user, entry_id: Any) -> KbSaved:
+    entry = published_entry(entry_id)
+    saved = db.session.execute(db.select(KbSaved).where(KbSaved.user_id == user.id,
+                                                        KbSaved.entry_id == entry.id)).scalar_one_or_none()
+    if saved is None:
+        saved = KbSaved(user_id=user.id, entry_id=entry.id, created_at=utcnow_naive())
+        db.session.add(saved)
+        db.session.commit()
+    return saved
+
+
+def saved_entries(user) -> list[tuple[KbSaved, KbEntry]]:
+    rows = db.session.execute(
+        db.select(KbSaved, KbEntry).join(KbEntry, KbEntry.id == KbSaved.entry_id)
+        .where(KbSaved.user_id == user.id).order_by(KbSaved.created_at.desc(), KbSaved.id.desc())).all()
+    return [(s, e) for s, e in rows]
+
+
+def delete_saved(user, saved_id: int) -> bool:
+    saved = db.session.get(KbSaved, saved_id)
+    if saved is None or saved.user_id != user.id:
+        return False
+    db.session.delete(saved)
+    db.session.commit()
+    return True
+
+
+def client_hash() -> str:
+    raw = f"{request.remote_addr}|{current_app.config['SECRET_KEY']}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def email_answer(entry_id: Any, address: Any) -> None:
+    """Queue the whole answer to ``address`` through the outbox, rate-limited per client."""
+    entry = published_entry(entry_id)
+    if not isinstance(address, str) or len(address) > 254 or not _EMAIL.match(address.strip()):
+        raise AskError("invalid_email", _("Please enter a valid e-mail address."))
+    limit = int(plugin_settings(PLUGIN)["mail_per_hour"])
+    who = client_hash()
+    since = utcnow_naive() - timedelta(hours=1)
+    sent = db.session.execute(db.select(db.func.count(KbMailLog.id)).where(
+        KbMailLog.client_hash == who, KbMailLog.created_at >= since)).scalar()
+    if sent >= limit:
+        raise AskError("rate_limited", _("Too many e-mails from this address. Please try again in an hour."))
+    from .content import plain_text, render_html
+
+    site = current_app.config.get("SEP_SITE_NAME") or _("Support centre")
+    body = f"{entry.question}\n\n{plain_text(entry.answer_md)}\n\n— {site}"
+    html = f"<h3>{_escape(entry.question)}</h3>{render_html(entry.answer_md)}"
+    send_mail(address.strip(), _("Answer: %(title)s", title=entry.question[:150]), body, html=html)
+    db.session.add(KbMailLog(client_hash=who, created_at=utcnow_naive()))
+    db.session.commit()
+
+
+def _escape(value: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(value))

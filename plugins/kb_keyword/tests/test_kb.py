@@ -1,0 +1,168 @@
+"""The knowledge base: import/export, one-transaction import, revisions, refresh across workers, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sep_core import db
+
+pytestmark = pytest.mark.sep_plugins("kb_keyword")
+
+PASSAGES = [  # the shape of the benchmark passage files: id, title, text (+ extra keys)
+    {"id": "p-1", "title": "Как сменить пароль?", "text": "Откройте профиль и нажмите «Сменить пароль».",
+     "topic": "x", "category1": "Профиль", "category2": "y"},
+    {"id": "p-2", "title": "Как удалить канал?", "text": "Канал удаляется в настройках.", "topic": "x"},
+]
+
+
+def entries():
+    from sep_plugins.kb_keyword.models import KbEntry
+
+    return db.session.execute(db.select(KbEntry).order_by(KbEntry.id)).scalars().all()
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_cli_imports_benchmark_shaped_passages_then_ranks_and_evaluates(app, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["kb", "import", str(write_jsonl(tmp_path / "p.jsonl", PASSAGES))])
+    assert result.exit_code == 0, result.output
+    assert [(e.external_id, e.question, e.category) for e in entries()] == [
+        ("p-1", "Как сменить пароль?", "Профиль"), ("p-2", "Как удалить канал?", "")]
+    questions = write_jsonl(tmp_path / "q.jsonl", [{"id": "q1", "question": "пароль поменять", "answer_ids": ["p-1"]},
+                                                   {"id": "q2", "question": "удалить канал", "answer_ids": ["p-2"]}])
+    ranked = runner.invoke(args=["kb", "rank", "--top", "2", str(questions)])
+    lines = [json.loads(x) for x in ranked.output.splitlines()]
+    assert [(x["id"], x["results"][0]["external_id"]) for x in lines] == [("q1", "p-1"), ("q2", "p-2")]
+    assert all(0 <= r["confidence"] <= 1 for x in lines for r in x["results"])
+    ev = json.loads(runner.invoke(args=["kb", "eval", str(questions)]).output)
+    assert ev["top1"] == 1.0 and ev["mrr10"] == 1.0 and ev["questions"] == 2
+    asked = runner.invoke(args=["kb", "ask", "--json", "сменить пароль"])
+    assert json.loads(asked.output)[0]["external_id"] == "p-1"
+
+
+def test_import_is_one_transaction_a_bad_row_rolls_everything_back(app, tmp_path):
+    runner = app.test_cli_runner()
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(PASSAGES[0], ensure_ascii=False) + "\n{not json\n"
+                    + json.dumps({"id": "p-3", "title": "", "text": "x"}) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["kb", "import", str(path)])
+    assert result.exit_code != 0
+    assert "rejected row 2" in result.output and "rejected row 3" in result.output
+    assert entries() == []
+    result = runner.invoke(args=["kb", "import", "--skip-invalid", str(path)])
+    assert result.exit_code == 0 and [e.external_id for e in entries()] == ["p-1"]
+
+
+def test_import_rolls_back_on_a_database_error(app):
+    from sep_plugins.kb_keyword import kb
+
+    rows = [(1, PASSAGES[0]), (2, {**PASSAGES[1], "external_id": "x" * 200})]
+    report = kb.import_rows(rows)
+    assert not report.committed and entries() == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "yaml", "jsonl"])
+def test_export_and_reimport_round_trip(app, tmp_path, fmt, h):
+    h.load_rows([{**PASSAGES[0], "phrasings": ["поменять пароль", "забыл пароль"], "keyphrases": ["пароль"]}])
+    runner = app.test_cli_runner()
+    out = tmp_path / f"kb.{fmt}"
+    assert runner.invoke(args=["kb", "export", str(out)]).exit_code == 0
+    entry = entries()[0]
+    entry.question = "изменено"
+    db.session.commit()
+    result = runner.invoke(args=["kb", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    (entry,) = entries()
+    assert entry.question == "Как сменить пароль?" and entry.phrasings == ["поменять пароль", "забыл пароль"]
+
+
+def test_revisions_and_rollback(app, h):
+    from sep_plugins.kb_keyword import kb
+    from sep_plugins.kb_keyword.models import KbRevision
+
+    h.load_rows([PASSAGES[0]])
+    entry = entries()[0]
+    kb.save_entry(entry, {**entry.snapshot(), "answer_md": "Новый ответ"}, comment="edit")
+    db.session.commit()
+    revs = db.session.execute(db.select(KbRevision).order_by(KbRevision.number)).scalars().all()
+    assert [r.number for r in revs] == [1, 2] and "Новый ответ" in revs[1].diff
+    kb.rollback(entry, 1)
+    db.session.commit()
+    assert entry.answer_md == PASSAGES[0]["text"]
+    with pytest.raises(kb.KbError):
+        kb.rollback(entry, 42)
+
+
+@pytest.mark.sep_plugin_config("kb_keyword", {"refresh_seconds": 0})
+def test_index_refreshes_after_an_edit_in_another_app_instance(app, make_app, h, tmp_path):
+    from sep_plugins.kb_keyword import kb
+    from sep_plugins.kb_keyword.engine import engine
+
+    h.load_rows([PASSAGES[0]])
+    other = make_app(config={"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]},
+                     create_tables=False, shared_instance=app.config["SEP_INSTANCE_PATH"])
+    assert [a.external_id for a in engine(app).answers("удалить канал")] != ["p-2"]
+    with other.app_context():
+        kb.import_rows([(1, PASSAGES[1])])
+    with app.test_request_context():
+        answers = engine(app).answers("удалить канал")
+    assert answers and answers[0].external_id == "p-2"
+
+
+def test_demo_base_has_forty_published_entries_and_answers(app, demo_base, client, h):
+    from sep_plugins.kb_keyword.models import KbEntry
+
+    count = db.session.execute(db.select(db.func.count(KbEntry.id)).where(
+        KbEntry.status == "published", KbEntry.locale == "ru")).scalar()
+    assert count >= 40
+    english = db.session.execute(db.select(db.func.count(KbEntry.id)).where(KbEntry.locale == "en")).scalar()
+    assert english == count
+    data = h.ask(client, "Как получить выписку из ЭПТС?").get_json()
+    assert data["answered"] and "выписк" in data["answer"]["title"].lower()
+    data = h.ask(client, "часы работы горячей линии").get_json()
+    assert data["answered"] and "06:00" in data["answer"]["answer_text"]
+
+
+def test_english_entries_answer_english_questions(app, demo_base):
+    from sep_plugins.kb_keyword.engine import engine
+
+    answers = engine(app).answers("How do I get an extract from the passport?", "en")
+    assert answers and answers[0].external_id == "demo-en-003"
+    assert engine(app).answers("Как получить выписку из ЭПТС?", "ru")[0].external_id == "demo-ru-005"
+
+
+def test_a_large_base_is_reindexed_in_the_background(app, h, monkeypatch):
+    import threading
+    import time
+
+    from sep_plugins.kb_keyword import engine as engine_module
+    from sep_plugins.kb_keyword import kb
+
+    monkeypatch.setattr(engine_module, "BACKGROUND_REBUILD_FROM", 1)
+    h.load_rows([PASSAGES[0]])
+    eng = engine_module.engine(app)
+    assert eng.answers("сменить пароль")[0].external_id == "p-1"
+    # hold the background build until the old index has answered (no race with a fast build)
+    release = threading.Event()
+    original_rebuild = engine_module.Engine.rebuild
+
+    def held_rebuild(self, version):
+        release.wait(30)
+        original_rebuild(self, version)
+
+    monkeypatch.setattr(engine_module.Engine, "rebuild", held_rebuild)
+    kb.import_rows([(1, PASSAGES[1])])
+    first = eng.answers("удалить канал")  # served from the old index while the new one builds
+    assert all(a.external_id != "p-2" for a in first)
+    release.set()
+    deadline = time.monotonic() + 30
+    while eng.version != engine_module.current_version() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert eng.answers("удалить канал")[0].external_id == "p-2"
