@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     plugin_loading.configure_plugins(pm, app.config["SEP_PLUGIN_CONFIG"])
 
     db.init_app(app)
+    _tune_sqlite(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = None
@@ -121,6 +122,24 @@ def collect(pm: SepPluginManager, hook_name: str, **kwargs: Any) -> list[tuple[s
         if value is not None:
             results.append((impl.plugin_name, value))
     return results
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; no fsync per commit
+    cursor.execute("PRAGMA busy_timeout=10000")  # wait for a lock instead of failing at once
+    cursor.close()
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """SQLite (the embedded default) with a write-ahead log: several gunicorn workers and the
+    outbox worker write concurrently, and each inquiry is logged, so commits must be cheap."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
 
 
 def _register_templates(app: Flask, pm: SepPluginManager) -> None:
