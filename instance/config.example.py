@@ -79,4 +79,4 @@ SEP_BOT_CONFIDENCE_THRESHOLD = 0.5
 
 # Password hashing (werkzeug method string). "scrypt" is memory-hard with N=2**15, r=8, p=1;
 # raise the cost with e.g. "scrypt:65536:8:1". Existing hashes keep working after a change.
-SEP_PASSWORD_HASH_METHOD = "scrypt"
+SEP_PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password

@@ -10,12 +10,17 @@ class ConfigError(SepError):
 
 
 class DeliveryError(SepError):
-    """An outbound delivery failed; ``permanent`` says whether retrying can help."""
+    """An outbound delivery failed; ``permanent`` says whether retrying can help.
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    ``defer=True``: nothing was sent because the sender held the delivery back itself (its own
+    rate limit); the row waits ``retry_after`` seconds and the attempt is not counted."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
+                 defer: bool = False):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.defer = defer
 
 
 class ApiError(SepError):

@@ -99,6 +99,12 @@ def _deliver_one(message: OutboxMessage, transports: dict[str, Transport]) -> st
         error = exc if isinstance(exc, DeliveryError) else DeliveryError(f"{type(exc).__name__}: {exc}")
         message.last_error = str(error)[:2000]
         message.lease_until = None
+        if error.defer and not error.permanent:  # held back by the sender: not an attempt
+            message.attempts = max(0, message.attempts - 1)
+            message.status = "pending"
+            message.next_attempt_at = utcnow_naive() + timedelta(seconds=error.retry_after or 1)
+            db.session.commit()
+            return "retried"
         if error.permanent or message.attempts >= message.max_attempts:
             message.status = "failed"
             db.session.commit()
