@@ -1,0 +1,107 @@
+"""tickets: the request service (заявки) — the citizen's form with attachments, numbers and
+statuses, the deadline clock on working time, the load-based estimate, the staff desk, and
+notifications through the outbox.
+
+Contributes:
+- settings (``sep_config_defaults``), tables and their migration branch, message catalog;
+- the citizen's pages ``/requests...``, the staff desk ``/desk...`` and the API
+  ``/api/v1/tickets...`` (``sep_blueprints``);
+- ``sep tickets ...`` commands (close answered requests after the reopening period, purge
+  stale pending uploads);
+- requests opened from social channels (``sep_open_ticket``);
+- resuming a request when the identity check it asked for ends (``sep_on_identity_checked``), or
+  when every technical requirement asked is met (``sep_requested_requirements``,
+  ``sep_on_requirement_met``, with a requirements plugin such as client_check);
+- "My requests" in the navigation and the cabinet (``sep_ui_nav_items``, ``sep_ui_cabinet_sections``);
+- its data in the citizen's download and erasure on account deletion;
+- the categories on ``sep init`` (``sep_init_data``).
+
+It broadcasts ``sep_on_ticket_created``, ``sep_on_ticket_status_changed`` and
+``sep_on_ticket_message`` and asks ``sep_scan_file`` before keeping an upload.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Absolute imports: pytest (import mode "importlib") may also import this file under another
+# name; the modules beside it (and so the tables) must load only once.
+from sep_plugins.tickets import api, data, desk, service, views
+from sep_plugins.tickets import cli as commands
+from sep_plugins.tickets.settings import DEFAULTS
+
+from sep_core import hookimpl
+
+__version__ = "0.1.0"
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def sep_config_defaults():
+    return DEFAULTS
+
+
+@hookimpl
+def sep_blueprints(app):
+    return [views.blueprint, desk.desk, api.api]
+
+
+@hookimpl
+def sep_migration_dirs():
+    return [str(HERE / "migrations" / "versions")]
+
+
+@hookimpl
+def sep_translation_dirs():
+    return [(str(HERE / "translations"), "sep_tickets")]
+
+
+@hookimpl
+def sep_cli(cli, app):
+    cli.add_command(commands.group)
+
+
+@hookimpl
+def sep_init_data(app, demo):
+    service.ensure_categories()
+
+
+@hookimpl
+def sep_open_ticket(user, subject, text, channel, inquiry):
+    return service.open_from_channel(user, subject, text, channel)
+
+
+@hookimpl
+def sep_on_identity_checked(check):
+    service.identity_checked(check)
+
+
+@hookimpl
+def sep_requested_requirements(user):
+    return service.requested_requirement_ids(user)
+
+
+@hookimpl
+def sep_on_requirement_met(user, requirement, result):
+    service.requirement_met(user, requirement, result)
+
+
+@hookimpl
+def sep_ui_nav_items(user):
+    return views.nav_items(user)
+
+
+@hookimpl
+def sep_ui_cabinet_sections(user):
+    return views.cabinet_section(user)
+
+
+@hookimpl
+def sep_user_data(user):
+    return data.export(user)
+
+
+@hookimpl
+def sep_on_user_deleted(user, retention):
+    data.erase(user, retention)

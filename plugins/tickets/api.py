@@ -1,0 +1,213 @@
+"""The JSON API of the request service (``/api/v1/tickets...``), described in the OpenAPI
+document. Errors are ``{"error": {"code", "message"}}`` with a 4xx status."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from sep_core import API_PREFIX, ApiError, Inquiry, api_doc, availability, collect_answers, db, plugin_settings
+from sep_core import gettext as _
+
+from . import access, service, sla, storage
+from .forms import TicketForm
+from .models import Attachment, Message, Ticket
+from .service import ActionError, status_label
+from .views import category_choices, locale, refuse_nul_characters
+
+api = Blueprint("tickets_api", __name__, url_prefix=API_PREFIX + "/tickets")
+
+TICKET_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "string"}, "status": {"type": "string"}, "status_label": {"type": "string"},
+        "subject": {"type": "string"}, "category": {"type": ["string", "null"]}, "channel": {"type": "string"},
+        "created_at": {"type": "string"}, "due_at": {"type": ["string", "null"]},
+        "estimate": {"type": ["object", "null"]}, "messages": {"type": "array"},
+    },
+}
+api.before_request(refuse_nul_characters)
+
+
+def signed_in() -> None:
+    if not current_user.is_authenticated:
+        raise ApiError(401, "unauthorised", "Sign in first.")
+
+
+def iso(value):
+    return sla.from_naive_utc(value).isoformat() if value else None
+
+
+def message_json(message: Message, attachments: list[Attachment]) -> dict:
+    return {"id": message.id, "kind": message.kind, "body": message.body, "from_staff": message.from_staff,
+            "created_at": iso(message.created_at),
+            "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                             "sha256": a.sha256, "url": url_for("tickets.download", attachment_id=a.id)}
+                            for a in attachments]}
+
+
+def ticket_json(ticket: Ticket, with_thread: bool = True) -> dict:
+    estimate = sla.ticket_estimate(ticket)
+    body = {
+        "number": ticket.number, "status": ticket.status, "status_label": status_label(ticket.status),
+        "subject": ticket.subject, "description": ticket.description,
+        "category": ticket.category.code if ticket.category else None, "channel": ticket.channel,
+        "created_at": iso(ticket.created_at), "due_at": iso(ticket.due_at),
+        "paused": ticket.paused_at is not None,
+        "estimate": {"at": estimate.at.isoformat(), "ahead": estimate.ahead, "overloaded": estimate.overloaded}
+        if estimate else None,
+        "url": url_for("tickets.detail", number=ticket.number),
+    }
+    if with_thread:
+        attachments = db.session.execute(select(Attachment).filter_by(ticket_id=ticket.id)).scalars().all()
+        body["messages"] = [message_json(m, [a for a in attachments if a.message_id == m.id])
+                            for m in access.visible_messages(ticket, staff=False)]
+    return body
+
+
+def _errors(form) -> dict:
+    return {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
+
+
+@api.get("")
+@api_doc("The signed-in citizen's requests", tags=["tickets"],
+         response_schema={"type": "object", "properties": {"tickets": {"type": "array", "items": TICKET_SCHEMA}}},
+         responses={401: "Not signed in"})
+def list_mine():
+    signed_in()
+    tickets = db.session.execute(select(Ticket).filter_by(user_id=current_user.id).order_by(Ticket.id.desc())
+                                 .limit(200)).scalars().all()
+    return jsonify({"tickets": [ticket_json(t, with_thread=False) for t in tickets]})
+
+
+@api.post("")
+@api_doc("File a request (multipart form: fields of the web form, files in 'attachments')", tags=["tickets"],
+         request_content_type="multipart/form-data",
+         request_body={"type": "object", "required": ["category", "subject", "description"], "properties": {
+             "category": {"type": "string"}, "subject": {"type": "string"}, "description": {"type": "string"},
+             "surname": {"type": "string"}, "first_name": {"type": "string"}, "patronymic": {"type": "string"},
+             "email": {"type": "string"}, "phone": {"type": "string"},
+             "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}}}},
+         response_schema=TICKET_SCHEMA,
+         responses={201: "Filed", 401: "Not signed in", 403: "Contacts not confirmed", 413: "Too large",
+                    422: "A file was refused"})
+def create():
+    signed_in()
+    missing = service.missing_confirmations(current_user)
+    if missing:
+        raise ApiError(403, "not_confirmed", "Confirm your contacts before filing requests.", {"missing": missing})
+    data = MultiDict()
+    for name in ("surname", "first_name", "patronymic", "email", "phone"):
+        data[name] = getattr(current_user, name) or ""
+    for key in ("category", "subject", "description", "surname", "first_name", "patronymic", "email", "phone"):
+        if key in request.form:
+            data[key] = request.form[key]
+    form = TicketForm(formdata=data, meta={"csrf": False})
+    form.category.choices = category_choices()
+    if not form.validate():
+        raise ApiError(400, "invalid_fields", "Some fields are missing or invalid.", {"fields": _errors(form)})
+    files, errors = storage.read_uploads(request.files.getlist("attachments"))
+    if errors:
+        raise ApiError(422, "file_refused", " ".join(errors))
+    try:
+        ticket = service.create_ticket(user=current_user, fields=form.data,
+                                       category=service.category_by_code(form.category.data), channel="api",
+                                       files=files)
+    except storage.UploadError as exc:
+        raise ApiError(422, "file_refused", str(exc)) from exc
+    return jsonify(ticket_json(ticket)), 201
+
+
+@api.get("/<number>")
+@api_doc("One of the citizen's requests with its thread (staff notes are never included)", tags=["tickets"],
+         parameters=[], response_schema=TICKET_SCHEMA, responses={401: "Not signed in", 404: "No such request"})
+def get_one(number: str):
+    signed_in()
+    ticket = access.ticket_by_number(number)
+    if ticket is None or ticket.user_id != current_user.id:
+        raise ApiError(404, "not_found", "No such request.")
+    return jsonify(ticket_json(ticket))
+
+
+@api.post("/<number>/messages")
+@api_doc("Add the citizen's message (JSON {'body'} or multipart with 'attachments')", tags=["tickets"],
+         request_body={"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}},
+         response_schema={"type": "object"},
+         responses={201: "Added", 401: "Not signed in", 404: "No such request", 409: "The request is closed",
+                    422: "A file was refused"})
+def add_message(number: str):
+    signed_in()
+    ticket = access.ticket_by_number(number)
+    if ticket is None or ticket.user_id != current_user.id:
+        raise ApiError(404, "not_found", "No such request.")
+    if request.is_json:
+        data = request.get_json(silent=True)
+        body = data.get("body") if isinstance(data, dict) else None
+    else:
+        body = request.form.get("body")
+    if not isinstance(body, str) or not body.strip() or len(body) > 20000 or "\x00" in body:
+        raise ApiError(400, "invalid_body", "'body' must be a non-empty text of at most 20000 characters.")
+    files, errors = storage.read_uploads(request.files.getlist("attachments")) if not request.is_json else ([], [])
+    if errors:
+        raise ApiError(422, "file_refused", " ".join(errors))
+    try:
+        message = service.citizen_reply(ticket, current_user, body, files=files)
+    except ActionError as exc:
+        raise ApiError(409, "closed", str(exc)) from exc
+    except storage.UploadError as exc:
+        raise ApiError(422, "file_refused", str(exc)) from exc
+    attachments = db.session.execute(select(Attachment).filter_by(message_id=message.id)).scalars().all()
+    return jsonify(message_json(message, list(attachments))), 201
+
+
+@api.get("/messages/<int:message_id>")
+@api_doc("One message of the citizen's request", tags=["tickets"], response_schema={"type": "object"},
+         responses={401: "Not signed in", 404: "No such message"})
+def get_message(message_id: int):
+    signed_in()
+    message = db.session.get(Message, message_id)
+    ticket = db.session.get(Ticket, message.ticket_id) if message else None
+    if message is None or message.internal or ticket is None or ticket.user_id != current_user.id:
+        raise ApiError(404, "not_found", "No such message.")
+    attachments = db.session.execute(select(Attachment).filter_by(message_id=message.id)).scalars().all()
+    return jsonify(message_json(message, list(attachments)))
+
+
+@api.get("/categories")
+@api_doc("Reasons a request can be filed for", tags=["tickets"], response_schema={"type": "object"})
+def categories():
+    return jsonify({"categories": [{"code": c.code, "name": c.label(locale())}
+                                   for c in service.active_categories()]})
+
+
+@api.get("/estimate")
+@api_doc("The deadline and the load-based estimate for a request filed now", tags=["tickets"],
+         parameters=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}],
+         response_schema={"type": "object"})
+def estimate():
+    category = service.category_by_code(request.args.get("category", "")[:40])
+    result = sla.estimate(category.queue if category else "duty", category.profile if category else "")
+    return jsonify({"estimate": result.at.isoformat(), "ahead": result.ahead, "per_hour": round(result.per_hour, 3),
+                    "measured": result.measured, "overloaded": result.overloaded,
+                    "deadline_hours": plugin_settings("tickets")["deadline_hours"]})
+
+
+@api.get("/suggest")
+@api_doc("The consultant's answers for the text being typed in the request form (deflection)", tags=["tickets"],
+         parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
+         response_schema={"type": "object", "properties": {"answers": {"type": "array"}}},
+         responses={401: "Not signed in"})
+def suggest():
+    signed_in()
+    settings = plugin_settings("tickets")
+    text = (request.args.get("q") or "").strip()[:2000]
+    if len(text) < int(settings["suggest_min_chars"]) or not availability("bot").open:
+        return jsonify({"answers": []})
+    answers = collect_answers(Inquiry(channel="tickets_form", text=text, user_id=current_user.id, locale=locale()))
+    return jsonify({"answers": [
+        {"title": a.title, "fragment_html": a.fragment_html, "url": a.url, "source": a.source,
+         "ref": str(a.external_id or a.entry_id or ""), "confidence": round(a.confidence, 3)}
+        for a in answers[: int(settings["suggest_limit"])]
+    ], "label": _("Perhaps this answers your question")})

@@ -1,0 +1,440 @@
+"""The staff desk: queues with filters and SLA timers, a request's page with the whole thread,
+and every staff action (take, assign, answer, note, documents, identity, requirement,
+escalation, corrections, close), canned responses, phone requests and categories."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+import phonenumbers
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from sep_core import User, audit, current_state, db, identity_channels, now, plugin_settings, utcnow_naive
+from sep_core import gettext as _
+
+from . import access, service, sla, storage
+from .forms import (
+    AssignForm,
+    CannedForm,
+    CategoryForm,
+    EditForm,
+    EscalateForm,
+    IdentityForm,
+    PhoneTicketForm,
+    RequirementForm,
+    SimpleForm,
+    StaffReplyForm,
+    StaffTextForm,
+)
+from .models import (
+    ACTIVE,
+    CHANNELS,
+    OPEN,
+    STATUSES,
+    WAITING,
+    Attachment,
+    CannedResponse,
+    Category,
+    HistoryEntry,
+    Ticket,
+)
+from .service import ActionError
+from .views import category_choices, locale, refuse_nul_characters
+
+desk = Blueprint("tickets_desk", __name__, url_prefix="/desk")
+
+PAGE_SIZE = 50
+desk.before_request(refuse_nul_characters)
+
+
+def desk_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            abort(404 if request.method != "GET" else 403)
+        if not access.is_desk_user(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not (current_user.is_authenticated and current_user.role == "admin"):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def visible_query():
+    query = select(Ticket)
+    user = current_user
+    if user.role == "specialist":
+        profiles = [p for p in (user.profiles or []) if p]
+        conditions = [Ticket.assignee_id == user.id]
+        if profiles:
+            conditions.append(Ticket.profile.in_(profiles))
+        query = query.where(or_(*conditions))
+    return query
+
+
+@desk.get("")
+@desk.get("/")
+@desk_only
+def queue():
+    args = request.args
+    query = visible_query()
+    status = args.get("status", "open")
+    if status == "open":
+        query = query.where(Ticket.status.in_(OPEN))
+    elif status in STATUSES:
+        query = query.where(Ticket.status == status)
+    else:
+        status = "all"
+    category = args.get("category", "")
+    if category:
+        query = query.join(Category, Ticket.category_id == Category.id).where(Category.code == category[:40])
+    channel = args.get("channel", "")
+    if channel in CHANNELS:
+        query = query.where(Ticket.channel == channel)
+    mine = args.get("mine") == "1"
+    if mine:
+        query = query.where(Ticket.assignee_id == current_user.id)
+    due = args.get("due", "")
+    at = now()
+    now_utc = sla.to_naive_utc(at)
+    if due == "overdue":
+        query = query.where(Ticket.status.in_(ACTIVE), Ticket.paused_at.is_(None), Ticket.due_at < now_utc)
+    elif due == "soon":
+        soon = now_utc + timedelta(hours=float(plugin_settings("tickets")["due_soon_hours"]))
+        query = query.where(Ticket.status.in_(ACTIVE), Ticket.paused_at.is_(None), Ticket.due_at >= now_utc,
+                            Ticket.due_at < soon)
+    try:
+        page = max(1, min(int(args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    tickets = db.session.execute(query.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
+                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
+    more = len(tickets) > PAGE_SIZE
+    rows = [{"ticket": t, "overdue": sla.is_overdue(t, at), "left": _time_left(t, now_utc)}
+            for t in tickets[:PAGE_SIZE]]
+    return render_template("tickets/desk_queue.html", rows=rows, status=status, category=category,
+                           channel=channel, mine=mine, due=due, page=page, more=more,
+                           statuses=STATUSES, channels=CHANNELS, categories=category_choices())
+
+
+def _time_left(ticket: Ticket, now_utc) -> str:
+    if ticket.status in WAITING:
+        return _("paused")
+    if ticket.status not in ACTIVE or ticket.due_at is None:
+        return ""
+    minutes = int((ticket.due_at - now_utc).total_seconds() // 60)
+    sign = "-" if minutes < 0 else ""
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+
+
+def _staff_choices(profile: str | None = None) -> list[tuple[str, str]]:
+    users = db.session.execute(select(User).where(User.role.in_(access.DESK_ROLES), User.active.is_(True))
+                               .order_by(User.surname, User.id)).scalars().all()
+    if profile:
+        users = [u for u in users if profile in (u.profiles or []) or u.role == "admin"]
+    return [(str(u.id), f"{u.full_name or u.email or u.id} ({u.role})") for u in users]
+
+
+def _requirement_catalog() -> list:
+    return [r for group in current_state().pm.hook.sep_requirement_catalog() for r in group or []]
+
+
+def _forms(ticket: Ticket, **override):
+    owner = db.session.get(User, ticket.user_id) if ticket.user_id else None
+    identity = IdentityForm(prefix="identity")
+    identity.channel.choices = [(c, c) for c in (identity_channels(owner) if owner else [])]
+    requirement = RequirementForm(prefix="requirement")
+    requirement.requirement_ids.choices = [(r.id, r.name) for r in _requirement_catalog()]
+    escalate = EscalateForm(prefix="escalate")
+    escalate.assignee.choices = [("", "—"), *_staff_choices()]
+    if not escalate.profile.data:
+        escalate.profile.data = service.default_profile(ticket)
+    assign = AssignForm(prefix="assign")
+    assign.assignee.choices = _staff_choices()
+    edit = EditForm(prefix="edit", obj=ticket)
+    edit.category.choices = category_choices()
+    if request.method == "GET":
+        edit.category.data = ticket.category.code if ticket.category else ""
+    forms = {"reply_form": StaffReplyForm(prefix="reply"), "note_form": StaffTextForm(prefix="note"),
+             "documents_form": StaffTextForm(prefix="documents"), "identity_form": identity,
+             "requirement_form": requirement, "escalate_form": escalate, "assign_form": assign,
+             "edit_form": edit, "action_form": SimpleForm()}
+    forms.update(override)
+    return forms, owner
+
+
+def _render_detail(ticket: Ticket, status: int = 200, errors=(), **override):
+    forms, owner = _forms(ticket, **override)
+    messages = access.visible_messages(ticket, staff=True)
+    attachments = db.session.execute(select(Attachment).filter_by(ticket_id=ticket.id)
+                                     .order_by(Attachment.id)).scalars().all()
+    by_message: dict = {}
+    for a in attachments:
+        by_message.setdefault(a.message_id, []).append(a)
+    history = db.session.execute(select(HistoryEntry).filter_by(ticket_id=ticket.id)
+                                 .order_by(HistoryEntry.id)).scalars().all()
+    names = {u.id: (u.full_name or u.email or str(u.id)) for u in db.session.execute(
+        select(User).where(User.id.in_({m.author_id for m in messages} | {h.actor_id for h in history}
+                                       | {ticket.assignee_id}))).scalars()}
+    canned = db.session.execute(select(CannedResponse).order_by(CannedResponse.title)).scalars().all()
+    return render_template("tickets/desk_detail.html", ticket=ticket, owner=owner, messages=messages,
+                           by_message=by_message, history=history, names=names, canned=canned,
+                           estimate=sla.ticket_estimate(ticket), overdue=sla.is_overdue(ticket),
+                           errors=list(errors), identity_available=bool(
+                               current_state().pm.hook.sep_start_identity_check.get_hookimpls()),
+                           **forms), status
+
+
+@desk.get("/requests/<number>")
+@desk_only
+def detail(number: str):
+    ticket = access.desk_ticket_or_404(number)
+    audit(current_user, "ticket_viewed", "ticket", ticket.number)
+    db.session.commit()
+    return _render_detail(ticket)
+
+
+def _form_errors(form) -> list[str]:
+    return [f"{getattr(form, name).label.text}: {msg}" for name, msgs in form.errors.items()
+            for msg in msgs if name != "csrf_token"] or ([_("The form has expired; reload the page.")]
+                                                         if "csrf_token" in form.errors else [])
+
+
+@desk.post("/requests/<number>/<action>")
+@desk_only
+def act(number: str, action: str):
+    ticket = access.desk_ticket_or_404(number)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        abort(404)
+    try:
+        result = handler(ticket)
+    except (ActionError, storage.UploadError) as exc:
+        db.session.rollback()
+        ticket = db.session.get(Ticket, ticket.id)
+        return _render_detail(ticket, 400, [str(exc)])
+    if isinstance(result, tuple):  # a form with errors
+        form_name, form = result
+        return _render_detail(ticket, 400, _form_errors(form), **{form_name: form})
+    flash(result, "success")
+    ticket = db.session.get(Ticket, ticket.id)
+    if ticket is None or not access.staff_can_see(current_user, ticket):
+        return redirect(url_for("tickets_desk.queue"))
+    return redirect(url_for("tickets_desk.detail", number=ticket.number))
+
+
+def _take(ticket):
+    if not SimpleForm().validate_on_submit():
+        raise ActionError(_("The form has expired; reload the page."))
+    service.take(ticket, current_user)
+    return _("You have taken the request.")
+
+
+def _assign(ticket):
+    form = AssignForm(prefix="assign")
+    form.assignee.choices = _staff_choices()
+    if not form.validate_on_submit():
+        return "assign_form", form
+    service.assign(ticket, current_user, db.session.get(User, int(form.assignee.data)))
+    return _("The request is assigned.")
+
+
+def _reply(ticket):
+    form = StaffReplyForm(prefix="reply")
+    if not form.validate_on_submit():
+        return "reply_form", form
+    files, errors = storage.read_uploads(request.files.getlist(form.attachments.name))
+    if errors:
+        raise ActionError(" ".join(errors))
+    service.answer(ticket, current_user, form.body.data, files=files)
+    return _("The answer has been sent to the citizen.")
+
+
+def _note(ticket):
+    form = StaffTextForm(prefix="note")
+    if not form.validate_on_submit():
+        return "note_form", form
+    service.note(ticket, current_user, form.body.data)
+    return _("The note is saved (staff only).")
+
+
+def _documents(ticket):
+    form = StaffTextForm(prefix="documents")
+    if not form.validate_on_submit():
+        return "documents_form", form
+    service.request_documents(ticket, current_user, form.body.data)
+    return _("The citizen has been asked for the documents.")
+
+
+def _identity(ticket):
+    form = IdentityForm(prefix="identity")
+    owner = db.session.get(User, ticket.user_id) if ticket.user_id else None
+    form.channel.choices = [(c, c) for c in (identity_channels(owner) if owner else [])]
+    if not form.validate_on_submit():
+        return "identity_form", form
+    service.request_identity(ticket, current_user, form.channel.data, form.reason.data or "")
+    return _("A code has been sent to the citizen through %(channel)s.", channel=form.channel.data)
+
+
+def _requirement(ticket):
+    form = RequirementForm(prefix="requirement")
+    catalog = {r.id: r for r in _requirement_catalog()}
+    form.requirement_ids.choices = [(r.id, r.name) for r in catalog.values()]
+    if not form.validate_on_submit():
+        return "requirement_form", form
+    items = [{"id": r.id, "name": r.name, "instructions_html": r.instructions_html}
+             for rid in form.requirement_ids.data or [] if (r := catalog.get(rid))]
+    service.request_requirement(ticket, current_user, items, form.text.data or "")
+    return _("The citizen has been asked to meet the technical requirements.")
+
+
+def _escalate(ticket):
+    form = EscalateForm(prefix="escalate")
+    form.assignee.choices = [("", "—"), *_staff_choices()]
+    if not form.validate_on_submit():
+        return "escalate_form", form
+    assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+    service.escalate(ticket, current_user, form.profile.data, form.reason.data, assignee)
+    return _("The request has been escalated to the profile %(profile)s.", profile=form.profile.data)
+
+
+def _edit(ticket):
+    form = EditForm(prefix="edit")
+    form.category.choices = category_choices()
+    if not form.validate_on_submit():
+        return "edit_form", form
+    changes = {name: getattr(form, name).data for name in service.EDITABLE_FIELDS if name != "category"}
+    changes["category"] = service.category_by_code(form.category.data)
+    changed = service.edit_fields(ticket, current_user, changes)
+    return _("Corrected: %(fields)s.", fields=", ".join(changed)) if changed else _("Nothing has changed.")
+
+
+def _close(ticket):
+    if not SimpleForm().validate_on_submit():
+        raise ActionError(_("The form has expired; reload the page."))
+    service.staff_close(ticket, current_user)
+    return _("The request is closed.")
+
+
+ACTIONS = {"take": _take, "assign": _assign, "reply": _reply, "note": _note, "documents": _documents,
+           "identity": _identity, "requirement": _requirement, "escalate": _escalate, "edit": _edit,
+           "close": _close}
+
+
+# --- phone requests ---------------------------------------------------------------------------------
+
+
+def _find_citizen(value: str) -> User | None:
+    value = (value or "").strip().lower()
+    if not value:
+        return None
+    candidates = {value}
+    try:  # the phone as stored (E.164), whatever way staff typed it
+        number = phonenumbers.parse(value, "RU")
+        candidates.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    except phonenumbers.NumberParseException:
+        pass
+    return db.session.execute(select(User).where(or_(User.email.in_(candidates), User.phone.in_(candidates)),
+                                                 User.role == "citizen")).scalars().first()
+
+
+@desk.route("/phone", methods=["GET", "POST"])
+@desk_only
+def phone():
+    form = PhoneTicketForm()
+    form.category.choices = category_choices()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        citizen = _find_citizen(form.citizen.data)
+        if form.citizen.data and citizen is None:
+            errors.append(_("No citizen account with this e-mail or phone; leave the field empty to register the "
+                            "request without an account."))
+        else:
+            files, errors = storage.read_uploads(request.files.getlist(form.attachments.name))
+            if not errors:
+                try:
+                    ticket = service.create_ticket(user=citizen, fields=form.data,
+                                                   category=service.category_by_code(form.category.data),
+                                                   channel="phone", files=files, registered_by=current_user)
+                except storage.UploadError as exc:
+                    errors.append(str(exc))
+                else:
+                    flash(_("Request %(number)s is registered.", number=ticket.number), "success")
+                    return redirect(url_for("tickets_desk.detail", number=ticket.number))
+    status = 400 if request.method == "POST" else 200
+    return render_template("tickets/desk_phone.html", form=form, errors=errors), status
+
+
+# --- canned responses -------------------------------------------------------------------------------
+
+
+@desk.route("/canned", methods=["GET", "POST"])
+@desk_only
+def canned():
+    form = CannedForm()
+    edit_id = request.args.get("edit", "")
+    row = db.session.get(CannedResponse, int(edit_id)) if edit_id.isdigit() and len(edit_id) < 10 else None
+    if request.method == "GET" and row is not None:
+        form.title.data, form.body.data = row.title, row.body
+    if form.validate_on_submit():
+        if row is None:
+            row = CannedResponse()
+            db.session.add(row)
+        row.title, row.body = form.title.data.strip(), form.body.data
+        row.updated_by_id, row.updated_at = current_user.id, utcnow_naive()
+        db.session.commit()
+        flash(_("The canned response is saved."), "success")
+        return redirect(url_for("tickets_desk.canned"))
+    items = db.session.execute(select(CannedResponse).order_by(CannedResponse.title)).scalars().all()
+    return render_template("tickets/desk_canned.html", form=form, items=items, editing=row,
+                           delete_form=SimpleForm()), (400 if request.method == "POST" else 200)
+
+
+@desk.post("/canned/<int:canned_id>/delete")
+@desk_only
+def canned_delete(canned_id: int):
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(CannedResponse, canned_id)
+    if row is None:
+        abort(404)
+    db.session.delete(row)
+    db.session.commit()
+    flash(_("The canned response is deleted."), "success")
+    return redirect(url_for("tickets_desk.canned"))
+
+
+# --- categories (admins) ---------------------------------------------------------------------------
+
+
+@desk.route("/categories", methods=["GET", "POST"])
+@admin_only
+def categories():
+    service.ensure_categories()
+    form = CategoryForm()
+    if form.validate_on_submit():
+        code = form.code.data
+        row = db.session.execute(select(Category).filter_by(code=code)).scalar_one_or_none() or Category(code=code)
+        row.name_ru, row.name_en = form.name_ru.data.strip(), form.name_en.data.strip()
+        row.queue, row.profile = form.queue.data, form.profile.data or ""
+        row.position, row.active = form.position.data or 0, bool(form.active.data)
+        db.session.add(row)
+        db.session.commit()
+        flash(_("The category is saved."), "success")
+        return redirect(url_for("tickets_desk.categories"))
+    items = db.session.execute(select(Category).order_by(Category.position, Category.id)).scalars().all()
+    return render_template("tickets/desk_categories.html", form=form, items=items,
+                           locale=locale()), (400 if request.method == "POST" else 200)

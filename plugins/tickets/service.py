@@ -1,0 +1,619 @@
+"""The life of a request: filing, the thread, status changes (with the deadline clock),
+staff actions, notifications through the outbox, and the broadcast events.
+
+Every function works in the caller's transaction and commits at the end, except where noted; on
+an error the transaction is rolled back and files written for it are removed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from flask import g, has_request_context
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from sep_core import (
+    Inquiry,
+    RouteAction,
+    User,
+    audit,
+    availability,
+    current_state,
+    db,
+    now,
+    plugin_settings,
+    send_mail,
+    utcnow_naive,
+)
+from sep_core import gettext as _
+from sep_core import lazy_gettext as _l
+
+from . import sla, storage
+from .models import ACTIVE, OPEN, WAITING, Attachment, Category, HistoryEntry, Message, Notification, Ticket
+from .numbering import next_number
+
+STATUS_LABELS = {
+    "new": _l("New"),
+    "in_progress": _l("In progress"),
+    "waiting_documents": _l("Waiting for your documents"),
+    "waiting_identity": _l("Waiting for identity confirmation"),
+    "waiting_requirement": _l("Waiting for a technical requirement"),
+    "escalated": _l("With a specialist"),
+    "answered": _l("Answered"),
+    "closed": _l("Closed"),
+}
+EDITABLE_FIELDS = ("surname", "first_name", "patronymic", "email", "phone", "subject", "description", "category")
+
+
+class ActionError(ValueError):
+    """A staff or citizen action that cannot be done now; the message is for the person."""
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def hook():
+    return current_state().pm.hook
+
+
+# --- categories -------------------------------------------------------------------------------------
+
+
+def ensure_categories() -> None:
+    """Write the configured categories once (when the table is empty)."""
+    if db.session.execute(select(Category.id).limit(1)).first() is not None:
+        return
+    for position, item in enumerate(plugin_settings("tickets")["categories"]):
+        db.session.add(Category(code=item["code"], name_ru=item["name_ru"], name_en=item["name_en"],
+                                queue=item.get("queue") or "duty", profile=item.get("profile") or "",
+                                position=position, active=True))
+    db.session.commit()
+
+
+def active_categories() -> list[Category]:
+    """The active categories (read once per request)."""
+    if has_request_context() and "tickets_categories" in g:
+        return g.tickets_categories
+    ensure_categories()
+    rows = list(db.session.execute(
+        select(Category).filter_by(active=True).order_by(Category.position, Category.id)).scalars())
+    if has_request_context():
+        g.tickets_categories = rows
+    return rows
+
+
+def category_by_code(code: str | None) -> Category | None:
+    if not code:
+        return None
+    return next((c for c in active_categories() if c.code == code), None)
+
+
+# --- who may file -----------------------------------------------------------------------------------
+
+
+def missing_confirmations(user) -> list[str]:
+    """What the citizen must still confirm before filing (identity plugin, else the core fields)."""
+    caller = hook().sep_missing_confirmations
+    if caller.get_hookimpls():
+        return [item for group in caller(user=user) for item in (group or [])]
+    missing = []
+    if user.email and user.email_confirmed_at is None:
+        missing.append("email")
+    if user.phone and user.phone_confirmed_at is None:
+        missing.append("phone")
+    if not user.email and not user.phone:
+        missing.append("contact")
+    return missing
+
+
+# --- uploads kept across a form error -------------------------------------------------------------
+
+
+def keep_pending(files: list[storage.CheckedFile], owner: User) -> list[Attachment]:
+    """Store accepted files of a submission that failed validation, so the citizen does not
+    have to choose them again; they are attached when the form is sent successfully."""
+    if not files:
+        return []
+    rows = storage.store(files, owner.id)
+    try:
+        for row in rows:
+            row.pending_token = secrets.token_urlsafe(24)
+            db.session.add(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.discard(rows)
+        raise
+    return rows
+
+
+def pending_uploads(tokens: Iterable[str], owner: User) -> list[Attachment]:
+    tokens = [t for t in tokens if t and len(t) <= 64][:50]
+    if not tokens:
+        return []
+    return list(db.session.execute(
+        select(Attachment).where(Attachment.pending_token.in_(tokens), Attachment.owner_id == owner.id,
+                                 Attachment.ticket_id.is_(None)).order_by(Attachment.id)).scalars())
+
+
+def purge_pending(older_than_hours: float | None = None) -> int:
+    hours = older_than_hours if older_than_hours is not None else plugin_settings("tickets")["pending_upload_hours"]
+    cutoff = utcnow_naive() - timedelta(hours=float(hours))
+    rows = list(db.session.execute(
+        select(Attachment).where(Attachment.ticket_id.is_(None), Attachment.created_at < cutoff)).scalars())
+    for row in rows:
+        db.session.delete(row)
+    db.session.commit()
+    storage.discard(rows)
+    return len(rows)
+
+
+def _attach(ticket: Ticket, message: Message | None, files: list[storage.CheckedFile], pending: list[Attachment],
+            owner_id: int | None) -> list[Attachment]:
+    existing = db.session.execute(
+        select(Attachment.size).where(Attachment.ticket_id == ticket.id)).scalars().all() if ticket.id else []
+    all_new = files + [storage.CheckedFile(p.filename, b"\0" * p.size, "pdf") for p in pending]
+    storage.check_set(all_new, len(existing), sum(existing))
+    written = storage.store(files, owner_id)
+    for row in written + pending:
+        row.ticket_id = ticket.id
+        row.message_id = message.id if message is not None else None
+        row.pending_token = None
+        db.session.add(row)
+    return written
+
+
+# --- filing ---------------------------------------------------------------------------------------
+
+
+def create_ticket(*, user: User | None, fields: dict, category: Category | None, channel: str,
+                  files: list[storage.CheckedFile] = (), pending: list[Attachment] = (),
+                  registered_by: User | None = None, commit: bool = True) -> Ticket:
+    """File a request (the citizen's, or one a staff member registers from a phone call).
+
+    With ``commit=False`` the caller's transaction is used and the caller commits."""
+    files, pending = list(files), list(pending)
+    storage.check_set(files + [storage.CheckedFile(p.filename, b"\0" * p.size, "pdf") for p in pending])
+    at = now()
+    ticket = Ticket(
+        number=next_number(at.year), user_id=getattr(user, "id", None), channel=channel,
+        category_id=category.id if category else None,
+        queue=(category.queue if category else "") or "duty", profile=(category.profile if category else "") or "",
+        registered_by_id=getattr(registered_by, "id", None), status="new",
+        created_at=sla.to_naive_utc(at), updated_at=sla.to_naive_utc(at),
+        **{k: (fields.get(k) or "").strip() for k in ("surname", "first_name", "patronymic", "email", "phone",
+                                                       "subject", "description")},
+    )
+    sla.start_clock(ticket, at)
+    written: list[Attachment] = []
+    try:
+        db.session.add(ticket)
+        db.session.flush()
+        message = Message(ticket_id=ticket.id, author_id=getattr(user, "id", None), kind="citizen",
+                          body=ticket.description, created_at=ticket.created_at)
+        db.session.add(message)
+        db.session.flush()
+        written = _attach(ticket, message, files, pending, getattr(user, "id", None))
+        _history(ticket, registered_by or user, "created", {"channel": channel})
+        if registered_by is not None:
+            audit(registered_by, "ticket_registered", "ticket", ticket.number, reason=f"channel {channel}")
+        _notify(ticket, _l("Your request %(number)s has been received."), _l(
+            "We have received your request %(number)s. The deadline for an answer is %(due)s (Moscow time)."))
+        hook().sep_on_ticket_created(ticket=ticket)
+        if commit:
+            db.session.commit()
+    except Exception:
+        if commit:
+            db.session.rollback()
+        storage.discard(written)
+        raise
+    return ticket
+
+
+def open_from_channel(user, subject: str, text: str, channel: str) -> Ticket | None:
+    """``sep_open_ticket``: a request from a social channel's message, in the caller's transaction."""
+    if user is None or not getattr(user, "active", False) or missing_confirmations(user):
+        return None
+    fields = {"surname": user.surname, "first_name": user.first_name, "patronymic": user.patronymic,
+              "email": user.email or "", "phone": user.phone or "", "subject": (subject or "")[:200],
+              "description": (text or "")[:20000]}
+    return create_ticket(user=user, fields=fields, category=None, channel=(channel or "web")[:20], commit=False)
+
+
+# --- the thread, status and the clock ----------------------------------------------------------------
+
+
+def _history(ticket: Ticket, actor, kind: str, data: dict) -> None:
+    db.session.add(HistoryEntry(ticket_id=ticket.id, actor_id=getattr(actor, "id", None), kind=kind, data=data,
+                                created_at=utcnow_naive()))
+
+
+def add_message(ticket: Ticket, author, kind: str, body: str, *, internal: bool = False,
+                files: list[storage.CheckedFile] = (), pending: list[Attachment] = ()) -> tuple[Message, list]:
+    """Add to the thread (no commit). Returns the message and the files written for it."""
+    message = Message(ticket_id=ticket.id, author_id=getattr(author, "id", None), kind=kind, body=body,
+                      internal=internal, created_at=utcnow_naive())
+    db.session.add(message)
+    db.session.flush()
+    written = _attach(ticket, message, list(files), list(pending), getattr(author, "id", None)) \
+        if (files or pending) else []
+    ticket.updated_at = utcnow_naive()
+    hook().sep_on_ticket_message(ticket=ticket, message=message)
+    return message, written
+
+
+def set_status(ticket: Ticket, new: str, actor) -> None:
+    """Change the status (no commit): pauses the clock when waiting for the citizen, resumes it
+    when the request comes back to staff, records history and broadcasts the change."""
+    old = ticket.status
+    if old == new:
+        return
+    at = now()
+    if new in WAITING and old not in WAITING:
+        ticket.resume_status = old if old in ACTIVE else "in_progress"
+        sla.pause(ticket, at)
+    elif old in WAITING and new not in WAITING:
+        sla.resume(ticket, at)
+    if new == "answered":
+        ticket.answered_at = sla.to_naive_utc(at)
+        ticket.first_answered_at = ticket.first_answered_at or ticket.answered_at
+    if new == "closed":
+        ticket.closed_at = sla.to_naive_utc(at)
+        ticket.paused_at = None
+    if old in ("answered", "closed") and new in ACTIVE:
+        sla.start_clock(ticket, at)  # reopened: a fresh deadline
+        ticket.closed_at = None
+    ticket.status = new
+    ticket.updated_at = sla.to_naive_utc(at)
+    _history(ticket, actor, "status", {"old": old, "new": new})
+    hook().sep_on_ticket_status_changed(ticket=ticket, old=old, new=new)
+
+
+def _commit(written: list[Attachment] = ()) -> None:
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.discard(list(written))
+        raise
+
+
+# --- notifications -------------------------------------------------------------------------------------
+
+
+def _owner(ticket: Ticket) -> User | None:
+    return db.session.get(User, ticket.user_id) if ticket.user_id else None
+
+
+def _notify(ticket: Ticket, short, body, extra: str = "") -> None:
+    """An in-cabinet notification and an e-mail (through the outbox) in the citizen's language."""
+    owner = _owner(ticket)
+    locale = (owner.locale if owner else None) or "ru"
+    due = sla.from_naive_utc(ticket.due_at).strftime("%d.%m.%Y %H:%M") if ticket.due_at else "—"
+    values = {"number": ticket.number, "due": due, "status": status_label(ticket.status)}
+    with force_locale(locale):
+        text = str(short) % values
+        mail_body = str(body) % values
+        mail_body += ("\n\n" + extra if extra else "")
+        mail_body += "\n\n" + _("Status: %(status)s", status=status_label(ticket.status))
+        subject = _("Request %(number)s", number=ticket.number) + ": " + text
+    if owner is not None:
+        db.session.add(Notification(user_id=owner.id, ticket_id=ticket.id, text=text[:300],
+                                    created_at=utcnow_naive()))
+    address = ticket.email or (owner.email if owner else "")
+    if address:
+        send_mail(address, subject[:200], mail_body)
+
+
+def _notify_status(ticket: Ticket) -> None:
+    _notify(ticket, _l("The status of your request %(number)s has changed: %(status)s."),
+            _l("The status of your request %(number)s has changed: %(status)s."))
+
+
+# --- citizen actions --------------------------------------------------------------------------------
+
+
+def reopen_allowed(ticket: Ticket) -> bool:
+    if ticket.status != "answered" or ticket.answered_at is None:
+        return False
+    days = float(plugin_settings("tickets")["reopen_days"])
+    return sla.to_naive_utc(now()) <= ticket.answered_at + timedelta(days=days)
+
+
+def citizen_reply(ticket: Ticket, user: User, body: str, files=(), pending=()) -> Message:
+    if ticket.status == "closed" or (ticket.status == "answered" and not reopen_allowed(ticket)):
+        raise ActionError(_("This request is closed. Please file a new request."))
+    written: list = []
+    try:
+        message, written = add_message(ticket, user, "citizen", body, files=files, pending=pending)
+        if ticket.status in ("waiting_documents", "waiting_requirement"):
+            set_status(ticket, ticket.resume_status or "in_progress", user)
+        elif ticket.status == "answered":
+            set_status(ticket, "in_progress", user)
+        _commit(written)
+    except Exception:
+        db.session.rollback()
+        storage.discard(written)
+        raise
+    return message
+
+
+def citizen_close(ticket: Ticket, user: User) -> None:
+    if ticket.status == "closed":
+        return
+    set_status(ticket, "closed", user)
+    _commit()
+
+
+def citizen_reopen(ticket: Ticket, user: User) -> None:
+    if not reopen_allowed(ticket):
+        raise ActionError(_("This request can no longer be reopened. Please file a new request."))
+    add_message(ticket, user, "system", _("The citizen reopened the request."))
+    set_status(ticket, "in_progress" if ticket.assignee_id else "new", user)
+    _commit()
+
+
+def requirements_done(ticket: Ticket, user: User) -> None:
+    if ticket.status != "waiting_requirement":
+        raise ActionError(_("Nothing is waiting for you in this request."))
+    ticket.requirements = [{**r, "done": True} for r in (ticket.requirements or [])]
+    add_message(ticket, user, "citizen", _("I have done what was asked (technical requirements)."))
+    set_status(ticket, ticket.resume_status or "in_progress", user)
+    _commit()
+
+
+# --- staff actions ---------------------------------------------------------------------------------
+
+
+def _require_open(ticket: Ticket) -> None:
+    if ticket.status == "closed":
+        raise ActionError(_("The request is closed."))
+
+
+def take(ticket: Ticket, staff: User) -> None:
+    _require_open(ticket)
+    ticket.assignee_id = staff.id
+    _history(ticket, staff, "assigned", {"to": staff.id})
+    if ticket.status == "new":
+        set_status(ticket, "in_progress", staff)
+        _notify_status(ticket)
+    _commit()
+
+
+def assign(ticket: Ticket, staff: User, assignee: User) -> None:
+    _require_open(ticket)
+    if assignee.role not in ("duty", "specialist", "admin") or not assignee.active:
+        raise ActionError(_("Requests can be assigned only to staff of the desk."))
+    ticket.assignee_id = assignee.id
+    _history(ticket, staff, "assigned", {"to": assignee.id})
+    _commit()
+
+
+def answer(ticket: Ticket, staff: User, body: str, files=()) -> Message:
+    _require_open(ticket)
+    written: list = []
+    try:
+        message, written = add_message(ticket, staff, "reply", body, files=files)
+        if ticket.assignee_id is None:
+            ticket.assignee_id = staff.id
+        set_status(ticket, "answered", staff)
+        _notify(ticket, _l("Staff have answered your request %(number)s."),
+                _l("There is an answer to your request %(number)s:"), extra=body)
+        _commit(written)
+    except Exception:
+        db.session.rollback()
+        storage.discard(written)
+        raise
+    return message
+
+
+def note(ticket: Ticket, staff: User, body: str) -> Message:
+    message, _written = add_message(ticket, staff, "note", body, internal=True)
+    _commit()
+    return message
+
+
+def request_documents(ticket: Ticket, staff: User, which: str) -> None:
+    _require_open(ticket)
+    add_message(ticket, staff, "documents", which)
+    set_status(ticket, "waiting_documents", staff)
+    _notify(ticket, _l("Staff need more documents for your request %(number)s."),
+            _l("To go on with your request %(number)s we need these documents. Upload them on the request's "
+               "page:"), extra=which)
+    _commit()
+
+
+def request_identity(ticket: Ticket, staff: User, channel: str, reason: str) -> None:
+    _require_open(ticket)
+    owner = _owner(ticket)
+    if owner is None:
+        raise ActionError(_("This request has no citizen account to confirm."))
+    starter = hook().sep_start_identity_check
+    if not starter.get_hookimpls():
+        raise ActionError(_("Identity confirmation is not available (no identity plugin is enabled)."))
+    check_id = starter(user=owner, channel=channel, requested_by=staff, reason=reason or f"ticket {ticket.number}")
+    if not check_id:
+        raise ActionError(_("The code could not be sent through this channel."))
+    ticket = db.session.get(Ticket, ticket.id)  # the identity plugin may have committed
+    ticket.identity_check_id = int(check_id)
+    add_message(ticket, staff, "identity", _("Please confirm your identity with the code we sent through: "
+                                             "%(channel)s. Enter it in your personal cabinet.", channel=channel))
+    set_status(ticket, "waiting_identity", staff)
+    _notify(ticket, _l("Please confirm your identity for your request %(number)s."),
+            _l("Staff ask you to confirm your identity for the request %(number)s with the code we have sent "
+               "through another channel."))
+    _commit()
+
+
+def identity_checked(check: dict) -> None:
+    """``sep_on_identity_checked``: resume the request that asked for this check."""
+    check_id = check.get("id") if isinstance(check, dict) else getattr(check, "id", None)
+    if check_id is None:
+        return
+    tickets = db.session.execute(select(Ticket).filter_by(identity_check_id=int(check_id))).scalars().all()
+    for ticket in tickets:
+        outcome = (check.get("status") if isinstance(check, dict) else getattr(check, "status", "")) or ""
+        add_message(ticket, None, "note", f"Identity check {check_id}: {outcome}", internal=True)
+        if ticket.status == "waiting_identity":
+            set_status(ticket, ticket.resume_status or "in_progress", None)
+            _notify_status(ticket)
+    if tickets:
+        db.session.commit()
+
+
+def request_requirement(ticket: Ticket, staff: User, items: list[dict], text: str) -> None:
+    _require_open(ticket)
+    if not items and not text.strip():
+        raise ActionError(_("Choose a requirement or describe what the citizen must do."))
+    asked = [{"id": i["id"], "name": i["name"], "instructions_html": i.get("instructions_html", ""), "done": False}
+             for i in items]
+    if text.strip():
+        asked.append({"id": f"custom-{secrets.token_hex(4)}", "name": text.strip()[:500], "instructions_html": "",
+                      "done": False, "custom": True})
+    ticket.requirements = asked
+    add_message(ticket, staff, "requirement", "\n".join(a["name"] for a in asked))
+    set_status(ticket, "waiting_requirement", staff)
+    _notify(ticket, _l("Your computer needs an update for your request %(number)s."),
+            _l("To go on with your request %(number)s please do the following and then tell us on the request's "
+               "page:"), extra="\n".join("- " + a["name"] for a in asked))
+    _commit()
+
+
+def requested_requirement_ids(user) -> list[str]:
+    """``sep_requested_requirements``: catalog requirements staff asked this citizen to meet."""
+    if not getattr(user, "id", None):
+        return []
+    tickets = db.session.execute(select(Ticket).filter_by(user_id=user.id, status="waiting_requirement")).scalars()
+    ids: list[str] = []
+    for ticket in tickets:
+        ids.extend(r["id"] for r in ticket.requirements or []
+                   if not r.get("custom") and not r.get("done") and r["id"] not in ids)
+    return ids
+
+
+def requirement_met(user, requirement, result) -> None:
+    """``sep_on_requirement_met`` (in the caller's transaction): tick the requirement on the
+    citizen's waiting requests and resume those whose every requirement is met."""
+    if not getattr(user, "id", None) or requirement is None:
+        return
+    tickets = db.session.execute(select(Ticket).filter_by(user_id=user.id, status="waiting_requirement")).scalars()
+    for ticket in list(tickets):
+        items = [dict(r) for r in ticket.requirements or []]
+        hit = [r for r in items if r["id"] == requirement.id and not r.get("done")]
+        if not hit:
+            continue
+        for r in hit:
+            r["done"] = True
+        ticket.requirements = items
+        outcome = (result or {}).get("outcome", "") if isinstance(result, dict) else ""
+        _history(ticket, user, "requirement_met", {"id": requirement.id, "outcome": outcome})
+        if all(r.get("done") for r in items):
+            set_status(ticket, ticket.resume_status or "in_progress", user)
+
+
+def default_profile(ticket: Ticket) -> str:
+    """The routing hook decides the specialist profile from the category (and the text); the
+    category's own profile is the fallback."""
+    category = ticket.category
+    inquiry = Inquiry(channel="tickets", text=f"{ticket.subject}\n{ticket.description}"[:4000], user_id=ticket.user_id,
+                      meta={"ticket": ticket.number, "category": category.code if category else None,
+                            "escalation": True})
+    route = hook().sep_route(inquiry=inquiry, answers=[], availability=availability("tickets"))
+    if route is not None and route.action == RouteAction.ESCALATE and route.profile:
+        return route.profile
+    return (category.profile if category else "") or ""
+
+
+def escalate(ticket: Ticket, staff: User, profile: str, reason: str, assignee: User | None = None) -> None:
+    _require_open(ticket)
+    profile = (profile or "").strip()
+    if not profile:
+        raise ActionError(_("Choose the specialist profile."))
+    if not reason.strip():
+        raise ActionError(_("Give the reason for the escalation."))
+    if assignee is not None and profile not in (assignee.profiles or []) and assignee.role != "admin":
+        raise ActionError(_("That specialist does not have this profile."))
+    old_profile = ticket.profile
+    ticket.profile = profile[:60]
+    ticket.assignee_id = assignee.id if assignee else None
+    add_message(ticket, staff, "escalation", reason, internal=True)
+    _history(ticket, staff, "escalated", {"from": old_profile, "to": profile})
+    if ticket.status in WAITING:
+        ticket.resume_status = "escalated"
+    elif ticket.status != "escalated":
+        set_status(ticket, "escalated", staff)
+        _notify_status(ticket)
+    _commit()
+
+
+def edit_fields(ticket: Ticket, staff: User, changes: dict) -> list[str]:
+    """Correct the form together with the citizen; every change goes to the history."""
+    _require_open(ticket)
+    changed = []
+    for name in EDITABLE_FIELDS:
+        if name not in changes:
+            continue
+        if name == "category":
+            category = changes[name]
+            old = ticket.category.code if ticket.category else ""
+            new = category.code if category else ""
+            if old != new:
+                ticket.category_id = category.id if category else None
+                ticket.category = category
+                changed.append(name)
+                _history(ticket, staff, "field", {"field": name, "old": old, "new": new})
+            continue
+        new = (changes[name] or "").strip()
+        old = getattr(ticket, name) or ""
+        if new != old:
+            setattr(ticket, name, new)
+            changed.append(name)
+            _history(ticket, staff, "field", {"field": name, "old": old, "new": new})
+    if changed:
+        ticket.updated_at = utcnow_naive()
+        audit(staff, "ticket_fields_corrected", "ticket", ticket.number, reason=",".join(changed))
+        _commit()
+    return changed
+
+
+def staff_close(ticket: Ticket, staff: User) -> None:
+    if ticket.status == "closed":
+        return
+    set_status(ticket, "closed", staff)
+    _notify(ticket, _l("Your request %(number)s is closed."), _l("Your request %(number)s has been closed."))
+    _commit()
+
+
+def close_expired_answers() -> int:
+    """Close answered requests whose reopening period is over (``sep tickets close-answered``)."""
+    days = float(plugin_settings("tickets")["reopen_days"])
+    cutoff = sla.to_naive_utc(now()) - timedelta(days=days)
+    tickets = db.session.execute(select(Ticket).where(Ticket.status == "answered",
+                                                      Ticket.answered_at < cutoff)).scalars().all()
+    for ticket in tickets:
+        set_status(ticket, "closed", None)
+    db.session.commit()
+    return len(tickets)
+
+
+def unread_notifications(user) -> list[Notification]:
+    return list(db.session.execute(select(Notification).filter_by(user_id=user.id, read_at=None)
+                                   .order_by(Notification.id.desc()).limit(20)).scalars())
+
+
+def mark_read(ticket: Ticket, user) -> None:
+    rows = db.session.execute(select(Notification).filter_by(user_id=user.id, ticket_id=ticket.id,
+                                                             read_at=None)).scalars().all()
+    for row in rows:
+        row.read_at = utcnow_naive()
+    if rows:
+        db.session.commit()
+
+
+def open_count(user) -> int:
+    return len(db.session.execute(select(Ticket.id).where(Ticket.user_id == user.id,
+                                                          Ticket.status.in_(OPEN))).all())

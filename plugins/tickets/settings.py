@@ -1,0 +1,38 @@
+"""tickets settings and their defaults (override under SEP_PLUGIN_CONFIG["tickets"])."""
+
+DEFAULTS = {
+    # Working hours to an answer (the deadline clock runs on the calendar's working time).
+    "deadline_hours": 24,
+    # The citizen may reopen an answered request within this many days; later it is closed for good.
+    "reopen_days": 14,
+    # Attachment limits (bytes and count), per file and per request.
+    "max_file_bytes": 10 * 1024 * 1024,
+    "max_files": 10,
+    "max_total_bytes": 50 * 1024 * 1024,
+    # Folder for attachments; "" means "tickets_files" in the instance folder (never a static folder).
+    "storage_dir": "",
+    # Pending uploads (kept while the citizen fixes a form error) older than this are discarded.
+    "pending_upload_hours": 24,
+    # Load-based estimate: the throughput window and what to assume with too little history.
+    "estimate_window_days": 7,
+    "estimate_min_samples": 5,
+    "estimate_default_per_hour": 2.0,
+    # "Due soon" filter on the desk: this many hours before the deadline.
+    "due_soon_hours": 4,
+    # Categories written on first start (admins edit them on /desk/categories afterwards).
+    # queue: the duty queue name; profile: a specialist profile (the request goes to it directly).
+    "categories": [
+        {"code": "epts_data", "name_ru": "Данные ЭПТС", "name_en": "EPTS record data", "queue": "duty",
+         "profile": ""},
+        {"code": "extract", "name_ru": "Выписка из ЭПТС", "name_en": "EPTS extract", "queue": "duty",
+         "profile": ""},
+        {"code": "registration", "name_ru": "Регистрация и вход", "name_en": "Registration and sign-in",
+         "queue": "duty", "profile": ""},
+        {"code": "tech", "name_ru": "Технические проблемы", "name_en": "Technical problems", "queue": "duty",
+         "profile": "tech_support"},
+        {"code": "other", "name_ru": "Другое", "name_en": "Other", "queue": "duty", "profile": ""},
+    ],
+    # Suggestions from the consultant while the citizen types: how many, and the minimal text length.
+    "suggest_limit": 3,
+    "suggest_min_chars": 12,
+}
