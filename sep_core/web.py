@@ -157,11 +157,19 @@ def ui_slot(name: str, **kwargs) -> Markup:
     return Markup("\n").join(parts)
 
 
+#: Where a navigation item goes when its plugin gives no position (0 first, 100 last).
+DEFAULT_NAV_POSITION = 50
+
+
 def nav_items(user) -> list[tuple[str, str]]:
-    items: list[tuple[str, str]] = []
+    """``(label, url)`` pairs from every plugin, ordered by their optional third element, the
+    position (the home link first, account links last), then by plugin order."""
+    items: list[tuple[int, int, str, str]] = []
     for result in current_app.extensions["sep"].pm.hook.sep_ui_nav_items(user=user):
-        items.extend(result or [])
-    return items
+        for item in result or []:
+            position = item[2] if len(item) > 2 else DEFAULT_NAV_POSITION
+            items.append((position, len(items), item[0], item[1]))
+    return [(label, url) for _, _, label, url in sorted(items)]
 
 
 def register_template_globals(app: Flask) -> None:

@@ -32,3 +32,17 @@ def test_each_request_chooses_its_language_even_in_a_shared_context(client):
     """The ``app`` fixture keeps an app context open; requests must not share cached state."""
     assert '<html lang="en">' in client.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="ru">' in client.get("/").get_data(as_text=True)
+
+
+def test_home_page_links_to_every_enabled_way_of_contact(client):
+    html = client.get("/").get_data(as_text=True)
+    for path in ('href="/ask"', 'href="/requests/new"', 'href="/calendar"'):
+        assert path in html
+    nav = html[html.index("<nav"):html.index("</nav>")]
+    assert nav.index(">Главная<") < nav.index(">Онлайн-консультант<") < nav.index(">Войти<")
+
+
+@pytest.mark.sep_plugins("channel_web")
+def test_home_page_hides_links_of_disabled_plugins(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/ask"' not in html and 'href="/requests/new"' not in html

@@ -47,7 +47,7 @@ def home():
 
 
 def nav_items() -> list[tuple[str, str]]:
-    return [(_("Home"), "/")]
+    return [(_("Home"), "/", 0)]
 
 
 def announcement_banner() -> list[Markup]:

@@ -391,11 +391,12 @@ def staff():
                            profiles=_profiles()), status
 
 
-def nav_items(user) -> list[tuple[str, str]]:
+def nav_items(user) -> list[tuple[str, str, int]]:
     if user is not None and getattr(user, "is_authenticated", False):
-        items = [(_("Cabinet"), url_for("identity_check.cabinet"))]
+        items = [(_("Cabinet"), url_for("identity_check.cabinet"), 90)]
         if user.role == "admin":
-            items.append((_("Staff"), url_for("identity_check.staff")))
-        items.append((_("Sign out"), url_for("identity_check.logout")))
+            items.append((_("Staff"), url_for("identity_check.staff"), 90))
+        items.append((_("Sign out"), url_for("identity_check.logout"), 91))
         return items
-    return [(_("Sign in"), url_for("identity_check.login")), (_("Register"), url_for("identity_check.register"))]
+    return [(_("Sign in"), url_for("identity_check.login"), 90),
+            (_("Register"), url_for("identity_check.register"), 90)]
