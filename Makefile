@@ -39,11 +39,11 @@ test: install browser
 
 test-sqlite: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q -rs
 
 # The whole suite again on PostgreSQL (the browser tier already ran on SQLite).
 test-postgres: install
-	SEP_TEST_DATABASE_URL="$${SEP_TEST_DATABASE_URL:-$(PG_URL)}" $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+	SEP_TEST_DATABASE_URL="$${SEP_TEST_DATABASE_URL:-$(PG_URL)}" $(BIN)/pytest -n $(PYTEST_WORKERS) -q -rs -m "not browser"
 
 bench: install
 	mkdir -p benchmarks/results
