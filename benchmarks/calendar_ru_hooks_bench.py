@@ -1,6 +1,6 @@
 """Per-call time of calendar_ru's sep_availability and sep_deadline (the hot path).
 
-Run: ``.venv/bin/python benchmarks/calendar_ru_hooks.py [--calls N]``. Builds an app with
+Run: ``.venv/bin/python benchmarks/calendar_ru_hooks_bench.py [--calls N]``. Builds an app with
 calendar_ru on a temporary SQLite database holding a few overrides and maintenance windows, then
 times (a) the plugin's hook implementations called through pluggy and (b) the core helpers
 ``sep_core.availability`` / ``sep_core.deadline`` that combine every plugin. It also counts SQL
