@@ -266,6 +266,15 @@ def register_plugin(app):
         pm.unregister(plugin)
 
 
+def sign_in(client, user):
+    """Sign a test client in as ``user``: the session cookie flask-login reads, as a sign-in page
+    would leave it (for plugins whose tests do not exercise the sign-in pages). Returns the client."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return client
+
+
 def csrf_token(client, path: str = "/api/v1/csrf") -> str:
     """A CSRF token for the client's session (from the core's token endpoint)."""
     response = client.get(path)

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sep_core import Answer, OutboxMessage, User, db, hookimpl, utcnow_naive
 from sep_core.outbox import drain
+from sep_core.testing import sign_in
 
 VK_SECRET = "vk-callback-secret"  # noqa: S105 (a test value)
 VK_GROUP = 193668024
@@ -231,10 +232,6 @@ def make_user(email="citizen@example.ru", role="citizen", confirmed=True) -> Use
     return user
 
 
-def sign_in(client, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def outbox(kind: str | None = None) -> list[OutboxMessage]:

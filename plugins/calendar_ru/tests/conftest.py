@@ -24,12 +24,9 @@ def make_user(app):
 def login():
     """``login(client, user)``: the session cookie flask-login reads (sign-in pages are another plugin)."""
 
-    def log_in(client, user) -> None:
-        with client.session_transaction() as s:
-            s["_user_id"] = user.get_id()
-            s["_fresh"] = True
+    from sep_core.testing import sign_in
 
-    return log_in
+    return sign_in
 
 
 @pytest.fixture

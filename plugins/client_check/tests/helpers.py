@@ -8,7 +8,7 @@ import itertools
 from flask import g
 
 from sep_core import User, db
-from sep_core.testing import csrf_token
+from sep_core.testing import csrf_token, sign_in
 
 CHROME_CURRENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/156.0.0.0 Safari/537.36")
@@ -40,10 +40,7 @@ def make_user(role: str = "citizen") -> User:
     return user
 
 
-def login(client, user: User) -> None:
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
+login = sign_in
 
 
 def token(client) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from flask.testing import FlaskClient
 
 from sep_core import AuditEntry, User, db
+from sep_core.testing import sign_in
 
 PLUGINS = ("epts_registry", "channel_web")
 CONFIRMED = datetime(2026, 2, 1, 9, 0)
@@ -18,21 +18,6 @@ VIN = "1M8GDM9AXKP042788"
 VIN_OTHER = "11111111111111111"
 NUMBER = "164301000000042"
 OWNER_NAME = "Соколова Анна Сергеевна"
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own app context, as in a real server (the ``app`` fixture keeps one
-    app context open, and ``g`` — where flask-login keeps the user — would leak between requests)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_request_contexts(request):
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app").test_client_class = FreshContextClient
 
 
 _counter = iter(range(1, 10_000))
@@ -54,11 +39,6 @@ def make_user(app):
     return make
 
 
-def sign_in(client, user: User):
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
-    return client
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 
 from sep_core import User, db
 from sep_core.accounts import hash_password
+from sep_core.testing import sign_in
 
 CONFIRMED = datetime(2026, 1, 1)
 
@@ -27,10 +28,7 @@ def make_user(email: str, role: str = "citizen", profiles: list[str] | None = No
     return user
 
 
-def login(client, user: User) -> None:
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
+login = sign_in
 
 
 def logout(client) -> None:
