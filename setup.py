@@ -70,6 +70,7 @@ setup(
             "pymorphy3>=2.0",
             "pymorphy3-dicts-ru>=2.4",
             "pypdf>=5.0",
+            "rapidfuzz>=3.0",
         ],
         "bench": [
             "gunicorn>=22.0",

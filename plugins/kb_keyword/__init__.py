@@ -34,9 +34,13 @@ def sep_config_defaults():
 
 @hookimpl
 def sep_startup(app):
+    import click
+
     from .engine import engine
 
-    engine(app)
+    eng = engine(app)
+    if click.get_current_context(silent=True) is None:  # a server worker, not a `sep ...` command
+        eng.warm_up(app)
 
 
 @hookimpl
@@ -67,7 +71,7 @@ def sep_cli(cli, app):
 def sep_answer(inquiry):
     from .engine import engine
 
-    return engine().answers(inquiry.text, inquiry.locale or "ru")
+    return engine().answers(inquiry.text, inquiry.locale or "ru", meta=inquiry.meta)
 
 
 @hookimpl

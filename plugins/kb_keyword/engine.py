@@ -97,6 +97,33 @@ class Engine:
         indexes = {loc: Index.build(docs, settings, synonyms, version) for loc, docs in by_locale.items()}
         self.indexes, self.entries, self.version, self._sentences, self._html = indexes, entries, version, {}, {}
 
+    def warm_up(self, app: Flask) -> str:
+        """Build the index at worker start-up (``sep_startup``) instead of on the first question.
+
+        A small base is indexed at once; a large one in a background thread (the first questions
+        wait for it). Returns what happened: ``built``, ``background`` or ``skipped`` (no tables
+        yet, e.g. before ``sep db upgrade``; the first question builds it then)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            version = current_version()
+            count = db.session.execute(db.select(db.func.count(KbEntry.id))
+                                       .where(KbEntry.status == "published")).scalar() or 0
+        except SQLAlchemyError:
+            db.session.rollback()
+            db.session.remove()
+            return "skipped"
+        self.checked_at = time.monotonic()
+        if count < BACKGROUND_REBUILD_FROM:
+            with self.lock:
+                self.rebuild(version)
+            db.session.remove()
+            return "built"
+        db.session.remove()
+        self.lock.acquire()
+        threading.Thread(target=self._rebuild_in_background, args=(app, version), daemon=True).start()
+        return "background"
+
     # -- answering ----------------------------------------------------------------------------
 
     def index_for(self, locale: str) -> Index | None:
@@ -109,8 +136,16 @@ class Engine:
             return None, []
         return index, index.search(question, limit)
 
-    def answers(self, question: str, locale: str = "ru", limit: int = 4) -> list[Answer]:
-        index, hits = self.search(question, locale, limit)
+    def answers(self, question: str, locale: str = "ru", limit: int = 4, meta: dict | None = None) -> list[Answer]:
+        """The answers to a question; ``meta`` (the inquiry's) receives its key words for the log."""
+        self.ensure_fresh()
+        index = self.index_for(locale)
+        if index is None:
+            return []
+        query = index.analyze_query(question)
+        hits = index.search_query(query, limit)
+        if meta is not None:
+            meta["kb_keywords"] = sorted(set(query.terms))[:8]
         out = []
         for hit in hits:
             entry = self.entries[hit.key]

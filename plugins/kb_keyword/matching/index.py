@@ -28,7 +28,7 @@ from itertools import pairwise
 import numpy as np
 
 from . import morphology, stopwords, text
-from .chargrams import GramModel
+from .chargrams import GramModel, grams
 from .synonyms import SynonymMap
 from .typos import TypoIndex
 
@@ -43,10 +43,12 @@ class MatchSettings:
     stopwords: bool = True
     synonyms: bool = True
     typos: bool = True
+    two_edit_typos: bool = False
+    """Long words (8+ letters) may be corrected by two edits when nothing is one edit away."""
     layout: bool = True
     phrases: bool = True
     chargrams: bool = True
-    k1: float = 1.2
+    k1: float = 1.8
     b_q: float = 0.5
     b_k: float = 0.3
     b_a: float = 0.75
@@ -55,16 +57,27 @@ class MatchSettings:
     w_a: float = 1.0
     phrase_weight: float = 0.5
     coverage_weight: float = 0.0
-    gram_weight: float = 2.0
+    gram_weight: float = 1.5
+    answer_gram_weight: float = 1.0
+    """Weight of the character n-gram similarity to the best passage of the answer (0 = off)."""
+    passage_chars: int = 100
+    answer_gram_sizes: tuple[int, ...] = (4,)
+    """n-gram lengths for the answer passages: 4-grams alone score as 3-5 (bench) in a third of the memory."""
+    passage_weight: float = 0.0
+    """Weight of the BM25 score of the best passage of the answer (0 = off)."""
     rerank_depth: int = 30
-    # confidence = sigmoid(c0 + c_cov * coverage + c_rel * relative score + c_margin * margin
-    #                      + c_gram * character similarity of the question fields);
-    # fitted on rutube_faq dev (non-negative weights, grouped 5-fold ECE 0.064): see the benchmark.
-    c0: float = -1.559
-    c_cov: float = 1.01
-    c_rel: float = 0.343
-    c_margin: float = 1.111
-    c_gram: float = 1.295
+    # confidence = sigmoid(c0 + c_cov * coverage + c_rel * relative score + c_margin * BM25 margin
+    #                      + c_gram * character similarity of the question fields
+    #                      [+ c_answer * similarity of the best answer passage + c_gap * re-ranked lead: both
+    #                       measured, no robust out-of-fold gain, and the lead misleads in tiny bases: off]);
+    # fitted on rutube_faq dev (non-negative weights; grouped 5-fold out-of-fold ECE 0.053): see the bench.
+    c0: float = -1.469
+    c_cov: float = 0.93
+    c_rel: float = 0.152
+    c_margin: float = 1.028
+    c_gram: float = 1.52
+    c_answer: float = 0.0
+    c_gap: float = 0.0
 
     def with_(self, **changes) -> MatchSettings:
         return replace(self, **changes)
@@ -91,7 +104,8 @@ class Hit:
     matched: frozenset[str] = field(default_factory=frozenset)
     """Query terms (stems and concepts) found in the entry: the fragment highlights them."""
     features: tuple[float, ...] = ()
-    """(coverage, relative score, margin, character similarity): the confidence model's inputs."""
+    """(coverage, relative score, BM25 margin, question-field similarity, answer-passage similarity,
+    re-ranked lead): the confidence model's inputs."""
 
 
 @dataclass
@@ -129,6 +143,27 @@ class _Analyzer:
         return stems, bigrams
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def passages(answer: str, max_chars: int = 200) -> list[str]:
+    """An answer cut into passages: consecutive sentences joined up to ``max_chars`` (a long one alone)."""
+    out: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(answer or ""):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if current and len(current) + len(sentence) + 1 > max_chars:
+            out.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        out.append(current)
+    return out
+
+
 class Index:
     """Build with :meth:`build`; query with :meth:`search`. Read-only once built (thread-safe)."""
 
@@ -145,6 +180,11 @@ class Index:
         self.surface_freq: dict[str, int] = {}
         self.typo_index: TypoIndex | None = None
         self.grams: GramModel | None = None
+        self.answer_grams: GramModel | None = None
+        self._passage_offsets = np.zeros(1, np.int64)
+        self._p_ids = np.zeros(0, np.int32)
+        self._p_weights = np.zeros(0, np.float32)
+        self._p_offsets = np.zeros(1, np.int64)
         self.version: object = None
 
     # -- building -----------------------------------------------------------------------------
@@ -205,10 +245,48 @@ class Index:
         index.term_id = term_id
         index.surface_freq = dict(surface)
         if s.typos:
-            index.typo_index = TypoIndex(index.surface_freq)
+            index.typo_index = TypoIndex(index.surface_freq, s.two_edit_typos)
+        cut: list[list[str]] = []
+        if s.passage_weight or (s.chargrams and s.answer_gram_weight):
+            cut = [passages(d.answer, s.passage_chars) for d in index.docs]
+            index._passage_offsets = np.concatenate([[0], np.cumsum([len(c) for c in cut])]).astype(np.int64)
+        if s.passage_weight:
+            index._build_passages(cut)
         if s.chargrams:
             index.grams = GramModel(lambda: (index.question_field(d) for d in index.docs), an.stop)
+            if s.answer_gram_weight:
+                index.answer_grams = GramModel(lambda: (p for c in cut for p in c), an.stop,
+                                               tuple(s.answer_gram_sizes))
         return index
+
+    def _build_passages(self, cut: list[list[str]]) -> None:
+        """BM25 postings over the answers' passages (term -> passage numbers), for the best-passage score."""
+        s, an, term_id = self.settings, self.analyzer, self.term_id
+        p_term, p_no, p_tf, p_len = array("i"), array("i"), array("f"), []
+        number = 0
+        for doc_passages in cut:
+            for passage in doc_passages:
+                stems = an.stems(passage)
+                unigrams, _ = an._expand(stems)
+                for term, tf in Counter(unigrams).items():
+                    tid = term_id.get(term)
+                    if tid is not None:
+                        p_term.append(tid)
+                        p_no.append(number)
+                        p_tf.append(tf)
+                p_len.append(len(stems))
+                number += 1
+        terms_arr = np.frombuffer(p_term, dtype=np.int32).copy()
+        nos = np.frombuffer(p_no, dtype=np.int32).copy()
+        tf = np.frombuffer(p_tf, dtype=np.float32).copy()
+        lengths = np.asarray(p_len, dtype=np.float32)
+        avg = max(float(lengths.mean()) if len(lengths) else 1.0, 1.0)
+        norm = (1.0 - s.b_a) + s.b_a * lengths / avg
+        weight = (tf * (s.k1 + 1.0) / (tf + s.k1 * norm[nos])).astype(np.float32) if len(nos) else tf
+        order = np.argsort(terms_arr, kind="stable")
+        self._p_ids, self._p_weights = nos[order], weight[order]
+        counts = np.bincount(terms_arr, minlength=len(term_id))
+        self._p_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     @staticmethod
     def question_field(doc: Document) -> str:
@@ -305,18 +383,37 @@ class Index:
             return []
         lead = float(final[top].max())
         cands = []
-        qvec = self.grams.query(query.normalized) if self.grams is not None else None
+        qgrams = grams(query.normalized, self.analyzer.stop) if self.grams is not None else None
+        qvec = self.grams.query(qgrams) if self.grams is not None else None
+        avec = self.answer_grams.query(qgrams) if self.answer_grams is not None else None
+        po = self._passage_offsets
+        pscore = None
+        if s.passage_weight and len(self._p_ids):
+            pscore = np.zeros(int(po[-1]), dtype=np.float32)
+            for term in query.terms:
+                tid = self.term_id[term]
+                a, b = self._p_offsets[tid], self._p_offsets[tid + 1]
+                pscore[self._p_ids[a:b]] += float(self._idf[tid]) * self._p_weights[a:b]
+            pscore /= total_idf * (s.k1 + 1.0)
         for d in top:
             sim = self.grams.similarity(qvec, d) if qvec is not None else 0.0
-            cands.append((float(final[d]) / lead + s.gram_weight * sim, sim, d))
+            combined = float(final[d]) / lead + s.gram_weight * sim
+            if pscore is not None and po[d + 1] > po[d]:
+                combined += s.passage_weight * float(pscore[po[d]:po[d + 1]].max())
+            asim = self.answer_grams.best_of(avec, int(po[d]), int(po[d + 1])) if avec is not None else 0.0
+            combined += s.answer_gram_weight * asim
+            cands.append((combined, sim, d, asim))
         cands.sort(key=lambda c: (-c[0], c[2]))
         hits: list[Hit] = []
         lead_final = float(final[cands[0][2]])
         runner_final = float(final[cands[1][2]]) if len(cands) > 1 else 0.0
-        for rank, (combined, sim, d) in enumerate(cands[:limit]):
+        lead_combined = cands[0][0]
+        runner_combined = cands[1][0] if len(cands) > 1 else 0.0
+        for rank, (combined, sim, d, asim) in enumerate(cands[:limit]):
             other = runner_final if rank == 0 else lead_final
             margin = max(0.0, (float(final[d]) - other) / max_final)
-            feats = (float(cover[d]), float(final[d]) / max_final, margin, sim)
+            lead_gap = max(0.0, combined - (runner_combined if rank == 0 else lead_combined))
+            feats = (float(cover[d]), float(final[d]) / max_final, margin, sim, asim, lead_gap)
             conf = self._confidence(*feats)
             if rank > 0:
                 conf = min(conf, hits[0].confidence)
@@ -325,9 +422,11 @@ class Index:
             hits.append(hit)
         return hits
 
-    def _confidence(self, coverage: float, relative: float, margin: float, sim: float) -> float:
+    def _confidence(self, coverage: float, relative: float, margin: float, sim: float, answer_sim: float = 0.0,
+                    gap: float = 0.0) -> float:
         s = self.settings
-        z = s.c0 + s.c_cov * coverage + s.c_rel * relative + s.c_margin * margin + s.c_gram * sim
+        z = (s.c0 + s.c_cov * coverage + s.c_rel * relative + s.c_margin * margin + s.c_gram * sim
+             + s.c_answer * answer_sim + s.c_gap * gap)
         return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
 
     def _matched(self, query: Query, doc: int) -> frozenset[str]:
@@ -354,4 +453,5 @@ class Index:
     def memory_bytes(self) -> int:
         """An estimate of the index arrays' size (the dictionaries come on top)."""
         grams = self.grams.nbytes() if self.grams is not None else 0
+        grams += self.answer_grams.nbytes() if self.answer_grams is not None else 0
         return self._ids.nbytes + self._weights.nbytes + self._offsets.nbytes + self._idf.nbytes + grams

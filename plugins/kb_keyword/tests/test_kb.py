@@ -166,3 +166,37 @@ def test_a_large_base_is_reindexed_in_the_background(app, h, monkeypatch):
     while eng.version != engine_module.current_version() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert eng.answers("удалить канал")[0].external_id == "p-2"
+
+
+@pytest.mark.sep_plugin_config("kb_keyword", {"refresh_seconds": 600})
+def test_a_new_worker_builds_its_index_at_start_up_and_answers_without_reading_entries(app, make_app, h):
+    from sep_plugins.kb_keyword.engine import engine
+    from sqlalchemy import event
+
+    h.load_rows([PASSAGES[0], PASSAGES[1]])
+    db.session.commit()
+    worker = make_app(config={"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]},
+                      create_tables=False, shared_instance=app.config["SEP_INSTANCE_PATH"])
+    eng = engine(worker)
+    assert eng.version is not None and len(eng.index_for("ru")) == 2  # before any question
+    statements = []
+    with worker.app_context():
+        listener = lambda conn, cur, statement, *rest: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            with worker.test_request_context():
+                answers = eng.answers("удалить канал")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert answers and answers[0].external_id == "p-2"
+    assert statements == []
+
+
+def test_the_log_keeps_the_question_key_words_but_no_long_numbers(app, client, small_base, h):
+    from sep_plugins.kb_keyword.models import KbQuestion
+
+    h.load_rows([{"id": "n-1", "title": "Линия 4509123456", "text": "Номер линии 4509123456 для выписок."}])
+    h.ask(client, "выписку из паспорта 4509123456 как получить")
+    row = db.session.execute(db.select(KbQuestion).order_by(KbQuestion.id.desc())).scalars().first()
+    assert "выписк" in row.keywords.split() and "4509123456" not in row.keywords
+    assert "[number]" in row.question and "4509123456" not in row.question

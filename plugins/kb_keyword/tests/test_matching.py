@@ -125,3 +125,65 @@ def test_long_and_odd_input_does_not_break_the_index(index):
 def test_lemmas_work_as_an_alternative():
     idx = Index.build(DOCS, MatchSettings(morphology="lemma"))
     assert idx.search("выписками", 1)[0].key == 1
+
+
+def test_answers_are_cut_into_passages_of_whole_sentences():
+    from sep_plugins.kb_keyword.matching.index import passages
+
+    answer = "Первое предложение. Второе предложение! Третье?\nЧетвёртое, длинное " + "слово " * 30
+    cut = passages(answer, 45)
+    assert cut[0] == "Первое предложение. Второе предложение!"
+    assert cut[1] == "Третье?"
+    assert cut[2].startswith("Четвёртое")  # a long sentence stays whole
+    assert passages("", 100) == [] and passages("Одно.", 100) == ["Одно."]
+
+
+def test_best_of_is_the_best_single_passage_similarity():
+    from sep_plugins.kb_keyword.matching.chargrams import GramModel
+
+    texts = ["кошка спит на окне", "", "собака лает во дворе", "птица поёт"]
+    model = GramModel(lambda: iter(texts), frozenset())
+    q = model.query("собаки лают")
+    singles = [model.similarity(q, i) for i in range(len(texts))]
+    assert model.best_of(q, 0, 4) == pytest.approx(max(singles)) and max(singles) == singles[2] > 0
+    assert model.best_of(q, 0, 2) == pytest.approx(singles[0])
+    assert model.best_of(q, 1, 2) == 0.0 and model.best_of(q, 3, 3) == 0.0
+
+
+PASSAGE_DOCS = [
+    Document("spread", "Справка раз", "Квитанцию ищите в разделе помощи. Потом зайдите в отделение. "
+             "Там банк распечатает бумаги."),
+    Document("together", "Справка два", "Зайдите в раздел помощи. Квитанцию распечатает банк в отделении. "
+             "Потом ищите бумаги там."),
+]
+
+
+def test_the_answer_passage_that_holds_the_question_words_together_ranks_first():
+    question = "банк распечатает квитанцию в отделении"
+    with_passages = Index.build(PASSAGE_DOCS, MatchSettings(passage_chars=40))
+    hits = with_passages.search(question, 2)
+    assert [h.key for h in hits] == ["together", "spread"]
+    assert hits[0].features[4] > hits[1].features[4]  # the answer-passage similarity decided
+    without = Index.build(PASSAGE_DOCS, MatchSettings(passage_chars=40, answer_gram_weight=0.0))
+    assert without.search(question, 2)[0].key == "spread"  # an exact tie otherwise: the first entry wins
+
+
+def test_two_edit_typos_of_long_words_are_corrected_only_when_enabled():
+    from sep_plugins.kb_keyword.matching.typos import TypoIndex
+
+    freq = {"регистрации": 3, "регистратура": 1, "кот": 5, "окно": 2}
+    two = TypoIndex(freq, two_edits=True)
+    assert two.correct("регстраци") == "регистрации"  # two letters missing
+    assert two.correct("рекистрацыи") == "регистрации"  # two substitutions
+    assert two.correct("акнл") is None  # short words: never two edits
+    assert two.correct("ругистрвцыи") is None  # three edits
+    assert TypoIndex(freq, two_edits=False).correct("регстраци") is None
+    idx = Index.build(DOCS, MatchSettings(two_edit_typos=True))
+    assert idx.analyze_query("зарегстрироватся").corrections == {"зарегстрироватся": "зарегистрироваться"}
+    assert idx.search("зарегстрироватся", 1)[0].key == 3
+
+
+def test_single_weak_match_in_a_tiny_base_is_not_confident():
+    tiny = Index.build(DOCS[:2], MatchSettings())
+    hits = tiny.search("бумагу с данными про базу где брать", 2)
+    assert hits and hits[0].confidence < 0.5
