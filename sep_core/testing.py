@@ -266,6 +266,21 @@ def register_plugin(app):
         pm.unregister(plugin)
 
 
+def redis_client(url: str = "redis://127.0.0.1:6379/15"):
+    """A client of the real Redis for tests of Redis-backed features: skipped locally when no
+    server answers, a failure under CI (where Redis is part of the machine)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if in_ci():
+            pytest.fail(f"Redis at {url} is not reachable: the Redis tests must run under CI")
+        pytest.skip(f"Redis at {url} is not running")
+    return client
+
+
 def sign_in(client, user):
     """Sign a test client in as ``user``: the session cookie flask-login reads, as a sign-in page
     would leave it (for plugins whose tests do not exercise the sign-in pages). Returns the client."""

@@ -8,6 +8,7 @@ import pytest
 
 from sep_core import rate_limiter
 from sep_core.accounts import hash_password, verify_password
+from sep_core.testing import redis_client
 
 pytestmark = pytest.mark.sep_plugins("channel_web")
 
@@ -25,24 +26,9 @@ def test_fixed_window_counts_per_scope_and_subject(app, clock):
     assert not limiter.exceeded("test:login", "1.2.3.4", 1, 60)
 
 
-def redis_or_fail(url: str):
-    import redis
-
-    from sep_core.testing import in_ci
-
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if in_ci():
-            pytest.fail("Redis on 127.0.0.1:6379 is part of the CI machine")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    return client
-
-
 @pytest.mark.sep_config("SEP_REDIS_URL", "redis://127.0.0.1:6379/15")
 def test_two_workers_share_counters_in_redis_without_personal_data(make_app):
-    client = redis_or_fail("redis://127.0.0.1:6379/15")
+    client = redis_client("redis://127.0.0.1:6379/15")
     first, second = make_app(), make_app()
     scope = f"test:{uuid.uuid4().hex}"
     try:

@@ -202,12 +202,9 @@ def test_login_is_throttled_per_ip(visitor, clock):
 def test_throttling_uses_redis_when_configured(app, visitor):
     import uuid
 
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(app.config["SEP_REDIS_URL"])
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    from sep_core.testing import redis_client
+
+    client = redis_client(app.config["SEP_REDIS_URL"])
     throttle = app.extensions["sep"].rate_limiter
     throttle.backend.prefix = f"sep:test:{uuid.uuid4().hex}:"
     for _ in range(2):
