@@ -3,8 +3,8 @@
 Every setting below shows its default. Environment variables override this file:
 SEP_DATABASE_URL, SEP_PLUGINS, SEP_SECRET_KEY, SEP_ENV, SEP_PUBLIC_URL, SEP_MAIL_BACKEND,
 SEP_MAIL_SERVER, SEP_MAIL_PORT, SEP_MAIL_USERNAME, SEP_MAIL_PASSWORD, SEP_MAIL_FROM,
-SEP_REDIS_URL, SEP_PLUGIN_CONFIG (JSON), SEP_TRACE_PLUGINS. SEP_INSTANCE_PATH chooses another
-instance folder.
+SEP_REDIS_URL, SEP_PLUGIN_CONFIG (JSON), SEP_TRACE_PLUGINS, SEP_TRUSTED_PROXIES. SEP_INSTANCE_PATH
+chooses another instance folder.
 """
 
 # "development" (the default: generated secret key, mail written to instance/mail/, the
@@ -70,8 +70,15 @@ SEP_REDIS_URL = ""
 # Largest request body in bytes (attachments included).
 SEP_MAX_BODY_BYTES = 60 * 1024 * 1024
 
-# Log every hook call with its implementations and results (debugging plugins).
+# Log every hook call with its implementations and the types of their results (debugging
+# plugins; arguments and values are never logged, they may carry personal data).
 SEP_TRACE_PLUGINS = False
+
+# How many reverse proxies (nginx, a load balancer) stand in front of the app. With 1, the
+# client's address, scheme and host are read from the proxy's X-Forwarded-For/-Proto/-Host, so
+# per-IP rate limits count citizens, not the proxy. Keep 0 without a proxy: then those headers
+# come from the client and are ignored.
+SEP_TRUSTED_PROXIES = 0
 
 # The bot answers when its best candidate's confidence reaches this; below it, the citizen is
 # offered a request pre-filled with the question.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from .errors import ApiError
 
@@ -61,6 +62,17 @@ def api_doc(
         return view
 
     return decorate
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a document nested too deeply for the parser is invalid JSON
+    (a 400 from ``request.get_json``), not a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
 
 
 def json_error(status: int, code: str, message: str, details: dict | None = None):

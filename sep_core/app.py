@@ -14,6 +14,7 @@ from flask import Flask, g
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import plugins as plugin_loading
+from .api import SafeJSONProvider
 from .channels import Channel, register_channels
 from .clock import system_now
 from .config import builtin_plugin_names, load_config
@@ -56,6 +57,14 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     app = Flask("sep_core", instance_path=str(Path(instance_path).resolve()) if instance_path else None,
                 instance_relative_config=True)
     load_config(app, config)
+    app.json = SafeJSONProvider(app)
+    if app.config["SEP_TRUSTED_PROXIES"]:
+        # Behind a reverse proxy the client's address, scheme and host are in X-Forwarded-*;
+        # per-IP rate limits would otherwise count every citizen as the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["SEP_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     names = app.config["SEP_PLUGINS"]
     names = builtin_plugin_names() if names is None else plugin_loading.parse_plugin_names(names)
@@ -189,11 +198,17 @@ def _register_dev_delivery(app: Flask) -> None:
 
 
 def _trace_hooks(pm: SepPluginManager) -> None:
+    # Names and types only: hook arguments and results carry personal data (users, inquiries,
+    # registry owners), and this may be switched on in production.
     def before(hook_name, hook_impls, kwargs):
         log.warning("hook %s -> %s", hook_name, [i.plugin_name for i in hook_impls])
 
     def after(outcome, hook_name, hook_impls, kwargs):
-        value = outcome.exception or outcome.get_result()
-        log.warning("hook %s returned %r", hook_name, value)
+        if outcome.exception is not None:
+            log.warning("hook %s raised %s", hook_name, type(outcome.exception).__name__)
+            return
+        value = outcome.get_result()
+        shape = [type(v).__name__ for v in value] if isinstance(value, list) else type(value).__name__
+        log.warning("hook %s returned %s", hook_name, shape)
 
     pm.add_hookcall_monitoring(before, after)

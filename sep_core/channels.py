@@ -103,15 +103,19 @@ class WebhookChannel(Channel):
         body = request.get_data(cache=False)
         if len(body) > self.max_body_bytes:
             return json_error(413, "too_large", "Body too large.")
-        early = self.handshake(body, request.headers, request.args)
-        if early is not None:
-            return early
-        if not self.verify(body, request.headers):
+        try:  # a body nested too deeply for json.loads is bad input, not a 500, even unsigned
+            early = self.handshake(body, request.headers, request.args)
+            if early is not None:
+                return early
+            verified = self.verify(body, request.headers)
+        except RecursionError:
+            return json_error(400, "bad_payload", "Unrecognised payload: RecursionError.")
+        if not verified:
             log.warning("channel %s: rejected a webhook with a bad signature", self.name)
             return json_error(403, "forbidden", "Signature or secret does not match.")
         try:
             events = self.parse(body, request.headers)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             return json_error(400, "bad_payload", f"Unrecognised payload: {type(exc).__name__}.")
         for event in events:
             self.accept(event)

@@ -59,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "SEP_TRACE_PLUGINS": False,
     "SEP_BOT_CONFIDENCE_THRESHOLD": 0.5,
     "SEP_PASSWORD_HASH_METHOD": "scrypt",
+    "SEP_TRUSTED_PROXIES": 0,  # reverse proxies in front of the app whose X-Forwarded-For/-Proto count
 }
 
 ENV_OVERRIDES = {
@@ -76,9 +77,10 @@ ENV_OVERRIDES = {
     "SEP_REDIS_URL": "SEP_REDIS_URL",
     "SEP_PLUGIN_CONFIG": "SEP_PLUGIN_CONFIG",  # JSON
     "SEP_TRACE_PLUGINS": "SEP_TRACE_PLUGINS",
+    "SEP_TRUSTED_PROXIES": "SEP_TRUSTED_PROXIES",
 }
 
-INT_SETTINGS = {"SEP_MAIL_PORT"}
+INT_SETTINGS = {"SEP_MAIL_PORT", "SEP_TRUSTED_PROXIES"}
 JSON_SETTINGS = {"SEP_PLUGIN_CONFIG"}
 BOOL_SETTINGS = {"SEP_TRACE_PLUGINS"}
 
@@ -141,6 +143,8 @@ def _finish(app: Flask) -> None:
         cfg["SEP_OUTBOX_DELIVER_AFTER_REQUEST"] = env == "development"
     if not isinstance(cfg["SEP_PLUGIN_CONFIG"], dict):
         raise ConfigError("SEP_PLUGIN_CONFIG must be a dict of plugin name -> settings")
+    if not isinstance(cfg["SEP_TRUSTED_PROXIES"], int) or cfg["SEP_TRUSTED_PROXIES"] < 0:
+        raise ConfigError("SEP_TRUSTED_PROXIES must be a whole number of proxies (0 when none)")
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     cfg["MAX_CONTENT_LENGTH"] = cfg["SEP_MAX_BODY_BYTES"]
     cfg["SESSION_COOKIE_HTTPONLY"] = True

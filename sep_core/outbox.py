@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -108,7 +109,13 @@ def _deliver_one(message: OutboxMessage, transports: dict[str, Transport]) -> st
         if error.permanent or message.attempts >= message.max_attempts:
             message.status = "failed"
             db.session.commit()
-            current_app.extensions["sep"].pm.hook.sep_on_outbox_failed(message=message)
+            try:  # a broken listener must not stop the worker nor strand the rest of the batch
+                current_app.extensions["sep"].pm.hook.sep_on_outbox_failed(message=message)
+            except Exception as listener_error:
+                db.session.rollback()
+                log.error("sep_on_outbox_failed listener raised %s for outbox message %s\n%s",
+                          type(listener_error).__name__, message.id,
+                          "".join(traceback.format_tb(listener_error.__traceback__)))
             log.warning("outbox message %s (%s) failed for good after %s attempt(s)",
                         message.id, message.kind, message.attempts)
             return "failed"
@@ -144,9 +151,22 @@ def run_worker(app: Flask, *, once: bool = False, interval: float = 2.0, batch: 
                should_stop: Callable[[], bool] = lambda: False) -> DrainReport:
     """The loop behind ``sep worker``: drain, sleep when idle, repeat."""
     total = DrainReport()
+    errors_in_a_row = 0
     while True:
         with app.app_context():
-            report = drain(batch)
+            try:
+                report = drain(batch)
+                errors_in_a_row = 0
+            except Exception as exc:  # a database restart must not end the worker
+                db.session.rollback()
+                errors_in_a_row += 1
+                # the type and the stack only: the message may quote personal data from a payload
+                log.error("outbox drain failed (%s), retrying\n%s", type(exc).__name__,
+                          "".join(traceback.format_tb(exc.__traceback__)))
+                if once and errors_in_a_row >= 3:
+                    raise
+                time.sleep(interval)
+                continue
         total.sent += report.sent
         total.retried += report.retried
         total.failed += report.failed

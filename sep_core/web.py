@@ -8,7 +8,7 @@ import email.policy
 import json
 import traceback
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -26,6 +26,7 @@ core_web = Blueprint("sep_web", __name__)
 
 ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Check what you entered and try again.")),
+    401: (_l("Sign-in required"), _l("Sign in to open this page.")),
     403: (_l("Access denied"), _l("You do not have access to this page.")),
     404: (_l("Page not found"), _l("There is no such page. Check the address or go to the home page.")),
     405: (_l("Method not allowed"), _l("This page cannot be used this way.")),
@@ -37,8 +38,9 @@ ERROR_TEXTS = {
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
-    """Only local paths: no open redirects."""
-    if not target:
+    """Only local paths: no open redirects (and no control characters, which browsers drop and
+    response headers refuse)."""
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -46,11 +48,21 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
     return target
 
 
+def _without_lang(target: str) -> str:
+    """The page's own ``?lang=`` outranks the cookie (i18n.select_locale): drop it from the
+    address the switch returns to, or the new choice would not show."""
+    parts = urlsplit(target)
+    if not parts.query:
+        return target
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return urlunsplit(parts._replace(query=query))
+
+
 @core_web.get("/language/<code>")
 def set_language(code: str):
     if code not in current_app.config["SEP_LANGUAGES"]:
         abort(404)
-    response = redirect(safe_next(request.args.get("next")))
+    response = redirect(_without_lang(safe_next(request.args.get("next"))))
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     return response
@@ -83,14 +95,15 @@ def dev_mail():
 
 
 #: JSON error messages stay in English: API clients match on the code, developers read the text.
-ERROR_CODES_EN = {400: "Bad request", 403: "Access denied", 404: "Not found", 405: "Method not allowed",
-                  413: "Too large", 429: "Too many requests", 500: "Internal error", 503: "Service unavailable"}
+ERROR_CODES_EN = {400: "Bad request", 401: "Sign-in required", 403: "Access denied", 404: "Not found",
+                  405: "Method not allowed", 413: "Too large", 429: "Too many requests", 500: "Internal error",
+                  503: "Service unavailable"}
 
 
 def render_error(status: int, description: str | None = None):
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[400 if status < 500 else 500])
     if wants_json():
-        code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large", 429: "rate_limited", 503: "unavailable"}.get(status, "error")
         return json_error(status, code, description or ERROR_CODES_EN.get(status, "Error"))
     return render_template("sep/error.html", status=status, title=str(title), text=str(text)), status
@@ -104,7 +117,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         if wants_json():
-            return json_error(400, "csrf_failed", "CSRF token missing or invalid. Get one from /api/v1/auth/csrf.")
+            return json_error(400, "csrf_failed", "CSRF token missing or invalid. Get one from /api/v1/csrf.")
         return render_template("sep/error.html", status=400, title=_("The form has expired"),
                                text=_("Please go back, reload the page and send the form again.")), 400
 

@@ -35,3 +35,14 @@ def test_home_page_fits_a_phone_screen(browser_page):
     page.goto("/")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
+
+
+def test_language_switch_is_a_labelled_group_and_works_from_a_lang_link(browser_page):
+    page = browser_page
+    page.goto("/?lang=en")  # e.g. a link shared by an English-speaking citizen
+    switch = page.get_by_role("group", name="Language")
+    assert switch.is_visible()
+    switch.get_by_role("link", name="RU").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.get_by_role("group", name="Язык").is_visible()

@@ -64,6 +64,8 @@ def test_sep_plugins_environment_variable_is_a_comma_list(tmp_path, monkeypatch)
     ("SEP_PLUGIN_CONFIG", "{not json", "must be JSON"),
     ("SEP_ENV", "staging", "SEP_ENV must be"),
     ("SEP_MAIL_BACKEND", "pigeon", "SEP_MAIL_BACKEND"),
+    ("SEP_TRUSTED_PROXIES", "nginx", "whole number"),
+    ("SEP_TRUSTED_PROXIES", "-1", "SEP_TRUSTED_PROXIES"),
 ])
 def test_bad_environment_values_are_clear_errors(tmp_path, monkeypatch, env, value, message):
     monkeypatch.setenv(env, value)

@@ -20,6 +20,7 @@ HOSTILE_BODIES = [
     ("application/json", b'{"a": [1, {"b": null}], "text": 5, "email": "\\u0000"}'),
     ("application/x-www-form-urlencoded", b"email=%00%ff&phone=abc&password=&consent=maybe&text=" + b"x" * 10000),
     ("application/octet-stream", bytes(range(256))),
+    ("application/json", b"[" * 100_000),  # deeper than the JSON parser's recursion limit
 ]
 
 
@@ -48,7 +49,8 @@ def test_every_get_route_survives_hostile_query_strings(app, client):
     assert failures == []
 
 
-@pytest.mark.parametrize(("content_type", "body"), HOSTILE_BODIES, ids=["bad-json", "wrong-types", "form", "binary"])
+@pytest.mark.parametrize(("content_type", "body"), HOSTILE_BODIES,
+                         ids=["bad-json", "wrong-types", "form", "binary", "nested-json"])
 def test_every_post_route_survives_hostile_bodies(app, client, content_type, body):
     token = csrf_token(client)
     failures = []

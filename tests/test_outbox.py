@@ -181,3 +181,49 @@ def test_hook_sep_transports(make_app):
         db.session.commit()
         assert drain().sent == 1
     assert delivered == [{"text": "hi"}]
+
+
+def test_a_failing_listener_or_database_error_does_not_stop_the_worker(make_app, monkeypatch):
+    """``sep worker`` keeps delivering when a sep_on_outbox_failed listener raises, and survives a
+    drain that fails (a database restart): claimed messages must not wait for their lease."""
+    from sep_core import DeliveryError, db, enqueue, hookimpl
+    from sep_core import outbox as outbox_module
+    from sep_core.outbox import run_worker
+
+    delivered = []
+
+    class Transports:
+        @hookimpl
+        def sep_transports(self, app):
+            def bounce(payload):
+                raise DeliveryError("HTTP 400", permanent=True)
+
+            return {"bounce": bounce, "pager": delivered.append}
+
+        @hookimpl
+        def sep_on_outbox_failed(self, message):
+            raise RuntimeError("a broken alerting plugin")
+
+    app = make_app(plugins=[("transports", Transports())])
+    with app.app_context():
+        enqueue("bounce", {"text": "lost"})
+        enqueue("pager", {"text": "hi"})
+        db.session.commit()
+    report = run_worker(app, once=True)
+    assert delivered == [{"text": "hi"}]
+    assert (report.sent, report.failed) == (1, 1)
+
+    real_drain, calls = outbox_module.drain, []
+
+    def flaky_drain(limit=100):
+        calls.append(limit)
+        if len(calls) == 1:
+            raise RuntimeError("server closed the connection unexpectedly")
+        return real_drain(limit)
+
+    monkeypatch.setattr(outbox_module, "drain", flaky_drain)
+    with app.app_context():
+        enqueue("pager", {"text": "again"})
+        db.session.commit()
+    report = run_worker(app, once=True, interval=0.01)
+    assert delivered[-1] == {"text": "again"} and report.sent == 1

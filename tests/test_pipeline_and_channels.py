@@ -113,7 +113,7 @@ def test_wrong_secret_is_rejected(demo_app):
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"type": "message"}', b'{"id": 1, "type": "message"}',
-                                  b"\xff\xfe\x00", json.dumps({"id": {"a": 1}}).encode()])
+                                  b"\xff\xfe\x00", json.dumps({"id": {"a": 1}}).encode(), b"[" * 100_000])
 def test_malformed_bodies_get_400_never_500(demo_app, body):
     response = post_event(demo_app.test_client(), body)
     assert response.status_code == 400
@@ -263,3 +263,36 @@ def test_long_inquiry_text_is_truncated_not_rejected(app, register_plugin):
     result = handle_inquiry(Inquiry(channel="web", text="а" * 20_000))
     assert len(result.inquiry.text) == 4000
     assert InquiryLog.query.one().text == "а" * 4000
+
+
+class JsonHandshakeChannel:
+    """A channel that, like VK's, reads the unsigned body in handshake() and verify()."""
+
+    @hookimpl
+    def sep_register_channels(self, app):
+        from sep_core import WebhookChannel
+
+        class Confirming(WebhookChannel):
+            name = "confirming"
+
+            def handshake(self, body, headers, args):
+                data = json.loads(body) if body else None
+                return "confirmed" if isinstance(data, dict) and data.get("type") == "confirmation" else None
+
+            def verify(self, body, headers):
+                return False
+
+            def deliver(self, payload):
+                pass
+
+        return [Confirming(app)]
+
+
+def test_deeply_nested_unsigned_body_is_a_400_never_a_500(make_app):
+    app = make_app({"SEP_PLUGINS": ["channel_web"]}, plugins=[("confirming", JsonHandshakeChannel())])
+    client = app.test_client()
+    assert client.post("/hooks/confirming", data=b'{"type": "confirmation"}').get_data(as_text=True) == "confirmed"
+    assert client.post("/hooks/confirming", data=b"{}").status_code == 403
+    response = client.post("/hooks/confirming", data=b"[" * 100_000)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_payload"

@@ -329,3 +329,21 @@ def test_trace_plugins_logs_hook_calls(make_app, caplog):
     with caplog.at_level("WARNING", logger="sep"):
         app.test_client().get("/")
     assert any("sep_ui_nav_items" in r.getMessage() for r in caplog.records)
+
+
+def test_trace_plugins_never_logs_hook_arguments_or_results(make_app, caplog):
+    # Hook results carry personal data (sep_user_data, registry owners): tracing is for
+    # production debugging too, so it names hooks, plugins and result types only.
+    class Personal:
+        @hookimpl
+        def sep_user_data(self, user):
+            return {"contacts": ["ivanov.personal@example.org", "+79161234567"]}
+
+    app = make_app({"SEP_PLUGINS": ["channel_web"], "SEP_TRACE_PLUGINS": True}, plugins=[("personal", Personal())])
+    with caplog.at_level("DEBUG"), app.app_context():
+        results = app.extensions["sep"].pm.hook.sep_user_data(user="Иванов Иван, паспорт 4510 123456")
+    assert results  # the hook really ran
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sep_user_data" in logged and "personal" in logged
+    for secret in ("ivanov.personal", "79161234567", "Иванов", "4510"):
+        assert secret not in logged

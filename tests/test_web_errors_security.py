@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flask import Blueprint, request
+from flask import Blueprint, abort, request
 
 from sep_core import ApiError, api_doc, hookimpl, json_body
 
@@ -35,6 +35,10 @@ class Boom:
         @bp.post("/form")
         def form():
             return "accepted"
+
+        @bp.get("/members-only")
+        def members_only():
+            abort(401)
 
         return [bp]
 
@@ -123,7 +127,8 @@ def test_production_cookies_are_secure_and_hsts_is_sent(make_app):
     assert "max-age=31536000" in client.get("/").headers["Strict-Transport-Security"]
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x",
+                                    "/\r\nSet-Cookie: a=b", "/?q=\n", "/\t/evil.example"])
 def test_language_switch_never_redirects_off_site(boom_app, target):
     response = boom_app.test_client().get("/language/en", query_string={"next": target})
     assert response.status_code == 302
@@ -151,3 +156,85 @@ def test_body_over_the_limit_is_413(make_app):
 
 def test_health_reports_database(boom_app):
     assert boom_app.test_client().get("/api/v1/health").get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_language_switch_drops_the_pages_own_lang_parameter(boom_app):
+    # A page opened as /?lang=en offers "RU" as /language/ru?next=/?lang=en; ?lang= outranks the
+    # cookie, so keeping it in the redirect would leave the citizen in English.
+    client = boom_app.test_client()
+    response = client.get("/language/ru", query_string={"next": "/?lang=en&x=1"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?x=1"
+    assert 'lang="ru"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.get("/language/ru", query_string={"next": "/?lang=en"}).headers["Location"] == "/"
+
+
+def test_csrf_error_points_at_the_core_token_route(boom_app):
+    # Only channel_web is enabled: the route a JSON client is told to use must exist.
+    client = boom_app.test_client()
+    message = client.post("/api/v1/echo", json={"text": "x"}).get_json()["error"]["message"]
+    route = message.rsplit(" ", 1)[-1].rstrip(".")
+    assert route == "/api/v1/csrf"
+    assert client.get(route).status_code == 200
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(boom_app):
+    from sep_core.testing import csrf_token
+
+    client = boom_app.test_client()
+    response = client.post("/api/v1/echo", data="[" * 100_000,
+                           headers={"Content-Type": "application/json", "X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_json"
+
+
+class WhoAmI:
+    @hookimpl
+    def sep_blueprints(self, app):
+        bp = Blueprint("whoami", __name__)
+
+        @bp.get("/whoami")
+        def whoami():
+            return {"ip": request.remote_addr, "scheme": request.scheme, "host": request.host}
+
+        return [bp]
+
+
+@pytest.mark.parametrize("proxies, expected", [
+    (0, {"ip": "127.0.0.1", "scheme": "http", "host": "localhost"}),
+    (1, {"ip": "203.0.113.7", "scheme": "https", "host": "help.example.org"}),
+])
+def test_forwarded_client_address_is_trusted_only_behind_configured_proxies(make_app, proxies, expected):
+    # Behind the TLS proxy of docs/deployment.md every request comes from 127.0.0.1: per-IP rate
+    # limits (sign-in, registry look-ups) would count every citizen together unless the proxy's
+    # X-Forwarded-For is trusted; without a configured proxy the header is a client's lie.
+    app = make_app({"SEP_PLUGINS": ["channel_web"], "SEP_TRUSTED_PROXIES": proxies}, plugins=[("whoami", WhoAmI())])
+    response = app.test_client().get("/whoami", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                                     headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7",
+                                              "X-Forwarded-Proto": "https", "X-Forwarded-Host": "help.example.org"})
+    assert response.get_json() == expected
+
+
+def test_401_says_sign_in_is_needed_not_bad_request(boom_app):
+    client = boom_app.test_client()
+    page = client.get("/members-only")
+    assert page.status_code == 401
+    assert "Требуется вход" in page.get_data(as_text=True)
+    assert "Некорректный запрос" not in page.get_data(as_text=True)
+    assert "Sign-in required" in client.get("/members-only?lang=en").get_data(as_text=True)
+    response = client.get("/members-only", headers={"Accept": "application/json"})
+    assert response.get_json()["error"] == {"code": "unauthorized", "message": "Sign-in required"}
+
+
+def test_a_form_posted_through_the_tls_proxy_passes_the_csrf_check(make_app):
+    app = make_app({"SEP_ENV": "production", "SEP_PLUGINS": ["channel_web"], "SEP_TRUSTED_PROXIES": 1},
+                   plugins=[("boom", Boom())])
+    client = app.test_client()
+    proxy = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "help.example.org"}
+    token = client.get("/api/v1/csrf", base_url="http://127.0.0.1:8000", headers=proxy).get_json()["csrf_token"]
+    ok = client.post("/form", data={"csrf_token": token}, base_url="http://127.0.0.1:8000",
+                     headers={**proxy, "Referer": "https://help.example.org/"})
+    assert ok.get_data(as_text=True) == "accepted"
+    forged = client.post("/form", data={"csrf_token": token}, base_url="http://127.0.0.1:8000",
+                         headers={**proxy, "Referer": "https://evil.example/"})
+    assert forged.status_code == 400
