@@ -111,8 +111,12 @@ def cabinet_section(user) -> list[Markup]:
                                    titles=channel_titles()))]
 
 
+#: Staff roles that read citizens' chats (personal data): the request desk's roles, not kb_editor.
+STAFF_ROLES = ("duty", "specialist", "admin")
+
+
 def nav_items(user) -> list[tuple[str, str]]:
-    if user is not None and getattr(user, "is_authenticated", False) and user.is_staff:
+    if user is not None and getattr(user, "is_authenticated", False) and user.role in STAFF_ROLES:
         return [(_("Social networks"), url_for("channel_social.staff_conversations"))]
     return []
 
@@ -123,7 +127,7 @@ def nav_items(user) -> list[tuple[str, str]]:
 def _require_staff() -> None:
     if not _signed_in():
         abort(401)
-    if not current_user.is_staff:
+    if current_user.role not in STAFF_ROLES:
         abort(403)
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from sep_core import db, utcnow_naive
+from sep_core import MOSCOW, db, utcnow_naive
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
@@ -60,7 +60,7 @@ def bot_analytics():
                               .order_by(KbQuestion.created_at.desc())).scalars().all()
     days: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
-        day = r.created_at.strftime("%Y-%m-%d")
+        day = moscow_time(r.created_at).strftime("%Y-%m-%d")  # stored as naive UTC; staff count Moscow days
         days[day]["asked"] += 1
         days[day]["answered"] += r.answered
         days[day]["rated"] += r.rating is not None
@@ -152,7 +152,7 @@ def kb_edit(entry_id: int | None = None):
     revisions = db.session.execute(db.select(KbRevision).where(KbRevision.entry_id == entry.id)
                                    .order_by(KbRevision.number.desc())).scalars().all() if entry else []
     return render_template("kb_keyword/desk_entry.html", form=form, entry=entry, revisions=revisions,
-                           rollback_form=PlainForm())
+                           rollback_form=PlainForm(), moscow_time=moscow_time)
 
 
 @blueprint.post("/desk/kb/<int:entry_id>/rollback/<int:number>")
@@ -185,6 +185,11 @@ def kb_synonyms():
         flash(_("Saved %(n)d synonym groups.", n=count), "success")
         return redirect(url_for("kb_keyword_desk.kb_synonyms"))
     return render_template("kb_keyword/desk_synonyms.html", form=form)
+
+
+def moscow_time(stored: datetime) -> datetime:
+    """A naive UTC database timestamp as Moscow time."""
+    return stored.replace(tzinfo=UTC).astimezone(MOSCOW)
 
 
 def _int(value) -> int:

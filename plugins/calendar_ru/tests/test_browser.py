@@ -18,3 +18,11 @@ def test_calendar_page_in_chromium(browser_page):
     page.get_by_role("link", name="EN").click()
     assert page.locator("h1").inner_text().startswith("Working calendar")
     assert page.locator("#transfers").is_visible()
+
+
+def test_calendar_page_fits_a_360px_phone(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto("/calendar?year=2024")
+    # the long Russian word of the heading must not push the page sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

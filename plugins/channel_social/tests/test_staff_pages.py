@@ -88,3 +88,24 @@ def test_staff_navigation_item(app):
         login_user(duty)
         assert ("Social networks", "/staff/social") in nav_items(duty) or \
             ("Соцсети", "/staff/social") in nav_items(duty)
+
+
+def test_knowledge_base_editors_cannot_read_citizens_chats(app):
+    # kb editors work on the bot's base (scrubbed questions); chats are personal data for the desk roles
+    post_tg(app.test_client(), tg_update(1))
+    conversation_id = Conversation.query.one().id
+    editor_user = make_user("editor@example.ru", role="kb_editor")
+    editor = app.test_client()
+    sign_in(editor, editor_user)
+    assert editor.get("/staff/social").status_code == 403
+    assert editor.get(f"/staff/social/{conversation_id}").status_code == 403
+    from flask_login import login_user
+
+    from sep_core.web import nav_items
+
+    with app.test_request_context("/"):
+        login_user(editor_user)
+        assert all(url != "/staff/social" for _, url in nav_items(editor_user))
+    specialist = app.test_client()
+    sign_in(specialist, make_user("spec@example.ru", role="specialist"))
+    assert specialist.get(f"/staff/social/{conversation_id}").status_code == 200

@@ -60,6 +60,22 @@ def test_maintenance_says_unavailable(client, small_base, register_plugin, clock
     assert "Плановые работы" in page and "23:00" in page
 
 
+def test_maintenance_banner_on_ask_gives_the_end_time_once(client, small_base, register_plugin, clock, h):
+    # the calendar's message already says until when: the page must not repeat the same time
+    class Maintenance:
+        @hookimpl
+        def sep_availability(self, service, at):
+            if service == "bot":
+                end = at.replace(hour=23, minute=0)
+                return Availability(service="bot", open=False, reason="maintenance",
+                                    message=f"Плановые работы до {end.strftime('%d.%m.%Y %H:%M')}.", next_open=end)
+
+    register_plugin(Maintenance(), "maintenance")
+    page = client.get("/ask").get_data(as_text=True)
+    banner = page.split('id="kb-closed"', 1)[1].split("</div>", 1)[0]
+    assert banner.count("23:00") == 1 and "Плановые работы" in banner
+
+
 @pytest.mark.parametrize("question,status", [
     ("", 400), ("   ", 400), ("а" * 10000, 400), (123, 400), (None, 400), (["выписка"], 400),
 ])

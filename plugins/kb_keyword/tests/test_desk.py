@@ -77,3 +77,28 @@ def test_synonyms_editor(app, client, small_base, h):
     assert r.status_code == 302
     data = h.ask(client, "как получить справку").get_json()
     assert (data["answer"] or data["alternatives"][0])["external_id"] == "t-1"
+
+
+def test_analytics_days_are_moscow_days(app, client, small_base, h, clock):
+    # 01:30 in Moscow on 10 March is still 9 March in UTC (the stored time): staff count Moscow days
+    clock.set("2026-03-10T01:30:00")
+    h.ask(client, "Как получить выписку?")
+    editor = app.test_client()
+    h.sign_in(editor, h.make_user("kb_editor", "editor@example.org"))
+    page = editor.get("/desk/bot").get_data(as_text=True)
+    assert "2026-03-10" in page and "2026-03-09" not in page
+
+
+def test_revision_times_are_shown_in_moscow_time(app, small_base, h, clock):
+    from sep_plugins.kb_keyword.models import KbEntry
+
+    clock.set("2026-03-10T01:30:00")
+    entry = db.session.execute(db.select(KbEntry).where(KbEntry.external_id == "t-2")).scalar_one()
+    editor = app.test_client()
+    h.sign_in(editor, h.make_user("kb_editor", "editor@example.org"))
+    data = {**{k: "" for k in ("phrasings", "keyphrases", "category", "external_id")},
+            "question": entry.question, "answer_md": "Телефон работает с 06:00 до 18:00 по Москве.",
+            "status": "published", "locale": "ru", "external_id": "t-2", "csrf_token": csrf_token(editor)}
+    assert editor.post(f"/desk/kb/{entry.id}", data=data).status_code == 302
+    page = editor.get(f"/desk/kb/{entry.id}").get_data(as_text=True)
+    assert "2026-03-10 01:30" in page
