@@ -7,7 +7,7 @@ incomplete, active, closed, annulled — or the Russian word), ``make``, ``model
 ``{"kind", "name", "region", "document", "from", "to", "user_id", "email", "phone"}`` oldest
 first; the owner without ``to`` is the current one. A CSV without ``owners`` may give one owner in
 ``owner_kind``, ``owner_name``, ``owner_region``, ``owner_document``, ``owner_from``,
-``owner_email``, ``owner_phone``, ``owner_user_id``. An existing ЭПТС number is updated (its
+``owner_email``, ``owner_phone`` (stored as E.164), ``owner_user_id``. An existing ЭПТС number is updated (its
 owners replaced). Every row is checked first; one bad row and nothing is written.
 """
 
@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import phonenumbers
 
 from sep_core import User, db, utcnow_naive
 
@@ -81,6 +83,21 @@ def _text(data: dict, key: str, limit: int) -> str:
     return text
 
 
+def _phone(data: dict, key: str) -> str | None:
+    """E.164, as accounts store it (the core recognises the owner by an equal phone); Russian
+    numbers may be written 8 ..., +7 ..., with brackets, spaces and hyphens."""
+    text = _text(data, key, 32)
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, "RU")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{key} is not a phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _int(data: dict, key: str, low: int, high: int) -> int | None:
     value = data.get(key)
     if value in (None, ""):
@@ -137,7 +154,7 @@ def _owners(data: dict) -> list[dict[str, Any]]:
         owners.append({
             "seq": index, "kind": kind, "name": _text(item, "name", 200), "region": _text(item, "region", 100),
             "document": _text(item, "document", 120), "owned_from": _date(item, "from"),
-            "owned_to": _date(item, "to"), "email": email, "phone": _text(item, "phone", 32) or None,
+            "owned_to": _date(item, "to"), "email": email, "phone": _phone(item, "phone"),
             "user_id": _int(item, "user_id", 1, 2**31 - 1),
         })
     if sum(1 for o in owners if o["owned_to"] is None) > 1:

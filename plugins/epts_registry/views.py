@@ -55,6 +55,19 @@ def _too_many(retry_after: int):
     return Response(response, status=429, headers={"Retry-After": str(retry_after)})
 
 
+#: Fields holding ISO dates (the API keeps ISO; pages show DD.MM.YYYY like the PDF extract).
+DATE_FIELDS = ("status_changed_on", "issued_on", "owned_since")
+
+
+def _date_text(value):
+    """``2023-03-01`` -> ``01.03.2023``; anything else unchanged."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
+        year, month, day = value.split("-")
+        if (year + month + day).isdigit():
+            return f"{day}.{month}.{year}"
+    return value
+
+
 def field_rows(view) -> tuple[list[dict], list[dict], list[dict]]:
     """(public rows, service rows, ownership history) of a RegistryView, labels translated."""
     public, service, history = [], [], []
@@ -68,12 +81,15 @@ def field_rows(view) -> tuple[list[dict], list[dict], list[dict]]:
             value = _(STATUS_LABELS.get(value, value))
         elif item.name == "owner_kind" and isinstance(value, str) and value:
             value = _(KIND_LABELS.get(value, value))
+        elif item.name in DATE_FIELDS:
+            value = _date_text(value)
         row = {"name": item.name, "label": _(item.label or item.name),
                "value": "—" if value in (None, "") else value}
         (public if item.is_public else service).append(row)
     for entry in history:
         kind = entry.get("kind")
         entry["kind_label"] = _(KIND_LABELS.get(kind, kind)) if isinstance(kind, str) and kind else ""
+        entry["from"], entry["to"] = _date_text(entry.get("from")), _date_text(entry.get("to"))
     return public, service, history
 
 

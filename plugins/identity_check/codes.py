@@ -28,11 +28,14 @@ def new_code() -> str:
     return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
-def active_code(user_id: int, channel: str, purpose: str) -> OneTimeCode | None:
-    return db.session.execute(
-        db.select(OneTimeCode).filter_by(user_id=user_id, channel=channel, purpose=purpose, status="active")
-        .order_by(OneTimeCode.id.desc())
-    ).scalars().first()
+def active_code(user_id: int, channel: str, purpose: str, *, lock: bool = False) -> OneTimeCode | None:
+    """The newest active code. ``lock``: hold its row until the transaction ends (SELECT ... FOR
+    UPDATE, read afresh), so parallel checks of one code take turns and every attempt counts."""
+    query = (db.select(OneTimeCode).filter_by(user_id=user_id, channel=channel, purpose=purpose, status="active")
+             .order_by(OneTimeCode.id.desc()))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.execute(query).scalars().first()
 
 
 def last_code(user_id: int, channel: str, purpose: str) -> OneTimeCode | None:
@@ -83,9 +86,10 @@ class CheckResult:
 
 
 def check(user_id: int, channel: str, purpose: str, typed: str) -> CheckResult:
-    """Compare what was typed with the active code; counts wrong attempts. Caller commits."""
+    """Compare what was typed with the active code; counts wrong attempts. Caller commits (which
+    also releases the row lock taken here)."""
     max_attempts = int(plugin_settings("identity_check")["code_max_attempts"])
-    row = active_code(user_id, channel, purpose)
+    row = active_code(user_id, channel, purpose, lock=True)
     if row is None:
         last = last_code(user_id, channel, purpose)
         if last is not None and last.status == "void":
@@ -96,14 +100,26 @@ def check(user_id: int, channel: str, purpose: str, typed: str) -> CheckResult:
         return CheckResult("expired")
     typed = "".join((typed or "").split())
     if hmac.compare_digest(_hash(typed, row.salt), row.code_hash) and len(typed) == CODE_DIGITS:
-        row.status = "used"
-        row.used_at = utcnow_naive()
+        if not _change_if_active(row, status="used", used_at=utcnow_naive()):
+            return CheckResult("void" if row.status == "void" else "none")
         return CheckResult("ok", row=row)
-    row.attempts += 1
+    if not _change_if_active(row, attempts=OneTimeCode.attempts + 1):
+        return CheckResult("void" if row.status == "void" else "none")
     if row.attempts >= max_attempts:
         row.status = "void"
         return CheckResult("void")
     return CheckResult("wrong", attempts_left=max_attempts - row.attempts)
+
+
+def _change_if_active(row: OneTimeCode, **values) -> bool:
+    """One atomic UPDATE ... WHERE status = 'active' (so a parallel request cannot slip between
+    reading and writing the counter), then the row as stored. False: it is no longer active."""
+    changed = db.session.execute(
+        db.update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.status == "active").values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(row)
+    return bool(changed)
 
 
 def issue_token(user_id: int, purpose: str, ttl_minutes: float) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale
 
-from sep_core import enqueue, now, plugin_settings, send_mail
+from sep_core import DeliveryError, enqueue, now, plugin_settings, send_mail
 from sep_core import gettext as _
 
 from .messages import N_
@@ -29,9 +29,14 @@ def sms_folder(app: Flask) -> Path:
 
 
 def file_sms_gateway(app: Flask):
-    """Development delivery: ``instance/sms/<time>-<random>.json`` with kind, to, text."""
+    """Development delivery: ``instance/sms/<time>-<random>.json`` with kind, to, text. In
+    production it refuses (a permanent failure the outbox logs): phone numbers and live codes
+    must not pile up on disk because no real gateway plugin was enabled."""
 
     def deliver(payload: dict[str, Any]) -> None:
+        if app.config.get("SEP_ENV") == "production":
+            raise DeliveryError("no SMS gateway: enable an SMS gateway plugin before identity_check",
+                                permanent=True)
         folder = sms_folder(app)
         folder.mkdir(parents=True, exist_ok=True)
         stamp = app.extensions["sep"].clock().strftime("%Y%m%d-%H%M%S")

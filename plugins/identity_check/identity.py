@@ -51,15 +51,31 @@ def _expire_if_due(check: IdentityCheck) -> str:
     return check.status
 
 
+#: The largest id an ``Integer`` column holds (PostgreSQL int4); a bigger one is no check at all.
+MAX_ID = 2**31 - 1
+
+
+def _get(check_id) -> IdentityCheck | None:
+    """The check with this id; None for anything that cannot be an id (not digits, too big)."""
+    text = str(check_id)
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        return None
+    return db.session.get(IdentityCheck, int(text))
+
+
 def verify(check_id: int, code: str, user=None) -> str:
     """"passed", "wrong" (try again), "failed" (too many wrong codes), "expired", or "unknown"
     (no such pending check for this user)."""
-    check = db.session.get(IdentityCheck, int(check_id)) if str(check_id).isdigit() else None
+    check = _get(check_id)
     if check is None or (user is not None and check.user_id != getattr(user, "id", None)):
         return "unknown"
     if check.status != "pending":
         return check.status
     result = codes.check(check.user_id, check.channel, f"identity:{check.id}", code)
+    if result.outcome == "none":  # a parallel request (a double click) may have just finished it
+        db.session.refresh(check)
+        if check.status != "pending":
+            return check.status
     outcome = {"ok": "passed", "wrong": "wrong", "void": "failed", "expired": "expired", "none": "expired"}[
         result.outcome]
     if outcome == "wrong":
@@ -79,7 +95,7 @@ def _finish(check: IdentityCheck, status: str, actor) -> None:
 
 
 def status(check_id) -> dict | None:
-    check = db.session.get(IdentityCheck, int(check_id)) if str(check_id).isdigit() else None
+    check = _get(check_id)
     if check is None:
         return None
     if check.status == "pending":

@@ -163,6 +163,10 @@ def confirm(current, channel: str, code: str, ip: str) -> User | None:
     result = codes.check(user.id, channel, "confirm", code)
     if not result.ok:
         db.session.commit()
+        if result.outcome == "none":  # a parallel request (a double click) may have just used it
+            db.session.refresh(user)
+            if confirmed(user, channel):
+                raise FlowError("already_confirmed", _msg("already_confirmed"))
         raise _code_error(result.outcome, result.attempts_left)
     if channel == "email":
         user.email_confirmed_at = utcnow_naive()

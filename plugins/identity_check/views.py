@@ -30,7 +30,7 @@ from .forms import (
 from .messages import MESSAGES
 from .service import FlowError, Throttled
 
-blueprint = Blueprint("identity_check", __name__)
+blueprint = Blueprint("identity_check", __name__, static_folder="static", static_url_path="/static/identity_check")
 
 ROLE_LABELS = {
     "citizen": _l("Citizen"), "duty": _l("Duty specialist"), "specialist": _l("Specialist"),
@@ -231,7 +231,7 @@ def cabinet():
     user = current_user
     return render_template("identity_check/cabinet.html", user=user, missing=service.missing_confirmations(user),
                            sections=ui_slot("cabinet_sections", user=user),
-                           role_label=ROLE_LABELS.get(user.role, user.role))
+                           role_label=ROLE_LABELS.get(user.role, user.role), profiles=_profiles())
 
 
 def cabinet_identity_section(user) -> list[Markup]:

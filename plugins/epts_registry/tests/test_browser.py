@@ -59,3 +59,20 @@ def test_verified_owner_sees_the_service_part_and_downloads_the_extract(app, bro
     page.wait_for_load_state()
     assert page.locator("#verify-result h2").inner_text() == "Выписка подлинная"
     assert page.locator("#verified-number").inner_text() == NUMBER
+
+
+def test_owner_view_fits_a_360_px_phone(app, browser_page, live_server, make_user):
+    owner = make_user(email="a.very.long.mailbox.name@example-long-domain.org")
+    add_vehicle(owner)
+    client = sign_in(app.test_client(), owner)
+    client.get("/registry")
+    name = app.config["SESSION_COOKIE_NAME"]
+    browser_page.context.add_cookies([{"name": name, "value": client.get_cookie(name).value, "url": live_server.url}])
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"/registry?q={NUMBER}")
+    assert page.locator("#owner-history tbody tr").count() == 2
+    # no sideways scrolling of the page; the wide history table scrolls in its own box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    for table in ("#public-part", "#service-part"):
+        assert page.evaluate(f"document.querySelector('{table}').getBoundingClientRect().right") <= 360

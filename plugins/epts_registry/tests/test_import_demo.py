@@ -118,3 +118,20 @@ def test_hook_sep_init_data_writes_the_demo_set_once(make_app):
     from sep_plugins.epts_registry.demo_data import vehicles
 
     assert numbers == sorted(v["epts_number"] for v in vehicles(300))  # the same set on every machine
+
+
+def test_owner_phone_is_stored_as_e164_so_the_owner_is_recognised(app, tmp_path, make_user, browser_for):
+    user = make_user(phone="+79161234567")
+    path = tmp_path / "vehicles.jsonl"
+    row = {"epts_number": "164301000000401", "vin": "1HGCM82633A004352", "status": "active",
+           "owners": [{"name": "Новикова Ольга Игоревна", "from": "2023-06-02", "phone": "8 (916) 123-45-67"}]}
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(sep_cli, ["registry", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(db.select(Owner.phone)).scalar_one() == "+79161234567"
+    body = browser_for(user).get("/api/v1/registry/lookup", query_string={"number": "164301000000401"}).get_json()
+    assert body["access"] == "owner" and body["fields"]["owner_name"] == "Новикова Ольга Игоревна"
+    row["owners"][0]["phone"] = "call me"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(sep_cli, ["registry", "import", str(path)])
+    assert result.exit_code != 0 and "phone" in result.output

@@ -171,3 +171,14 @@ def test_redis_backed_limiter(vehicle, make_app):
     codes = [c.get("/api/v1/registry/lookup", query_string={"number": "12"}).status_code
              for c in (first, second, first, second)]
     assert codes == [400, 400, 400, 429]
+
+
+def test_page_shows_dates_as_russian_readers_write_them(vehicle, owner, browser_for):
+    owner.phone_confirmed_at = datetime(2026, 3, 2, 7, 0)
+    db.session.commit()
+    client = browser_for(owner)
+    text = client.get("/registry", query_string={"q": NUMBER}).get_data(as_text=True)
+    assert "01.03.2023" in text and "11.04.2023" in text and "10.04.2023" in text  # issued, owner since, history
+    assert "2023-03-01" not in text and "2023-04-11" not in text
+    # the API keeps ISO dates for programs
+    assert lookup(client, number=NUMBER).get_json()["fields"]["issued_on"] == "2023-03-01"

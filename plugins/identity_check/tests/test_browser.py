@@ -55,3 +55,18 @@ def test_register_confirm_and_sign_in_in_a_browser(browser_page, mailbox):
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["sep_session"]["httpOnly"] and cookies["sep_session"]["sameSite"] == "Lax"
     assert cookies["remember_token"]["httpOnly"]
+
+
+def test_cabinet_fits_a_360_px_phone(browser_page, live_server, app, mailbox):
+    from .conftest import Visitor
+
+    visitor = Visitor(app.test_client())
+    visitor.register_confirmed(email="a.very.long.mailbox.name@example-long-domain.org")
+    name = app.config["SESSION_COOKIE_NAME"]
+    browser_page.context.add_cookies([{"name": name, "value": visitor.client.get_cookie(name).value,
+                                       "url": live_server.url}])
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto("/cabinet")
+    assert "a.very.long.mailbox.name@example-long-domain.org" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -117,3 +117,45 @@ def test_lifetime_and_attempts_are_configurable(visitor, mailbox, clock):
     clock.advance(minutes=2, seconds=1)
     assert visitor.api("/api/v1/auth/confirm", {"channel": "sms", "code": sms}).get_json()[
         "error"]["code"] == "code_expired"
+
+
+def test_parallel_wrong_codes_cannot_exceed_the_attempt_limit(app, live_server, visitor, mailbox):
+    """Guesses sent at the same moment must each count: otherwise 40 parallel requests try 40
+    codes where only 5 may be tried (lost updates of the attempt counter; seen on PostgreSQL)."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    assert visitor.register().status_code == 302
+    token = visitor.token()
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = visitor.client.get_cookie(name).value
+    real = mailbox.code("email", mailbox.email)
+    guesses = [f"{(int(real) + i) % 1_000_000:06d}" for i in range(1, 41)]
+    barrier = threading.Barrier(len(guesses), timeout=20)
+    answers = []
+
+    def guess(code):
+        request = urllib.request.Request(
+            f"{live_server.url}/api/v1/auth/confirm", method="POST",
+            data=json.dumps({"channel": "email", "code": code}).encode(),
+            headers={"Content-Type": "application/json", "X-CSRFToken": token, "Cookie": f"{name}={cookie}"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answers.append(json.loads(response.read()))
+        except urllib.error.HTTPError as exc:
+            answers.append(json.loads(exc.read()))
+
+    threads = [threading.Thread(target=guess, args=(code,)) for code in guesses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    codes = [a["error"]["code"] for a in answers]
+    assert len(codes) == 40 and set(codes) <= {"wrong_code", "code_void"}
+    assert codes.count("wrong_code") == 4  # attempts 1-4; the 5th voids the code, the rest find it void
+    # the real code is void now too
+    assert visitor.api("/api/v1/auth/confirm", {"channel": "email", "code": real}).get_json()["error"]["code"] == \
+        "code_void"

@@ -128,3 +128,21 @@ def test_development_sms_gateway_shows_codes_on_dev_page(app, visitor, mailbox):
     assert data["kind"] == "sms" and data["to"] == mailbox.phone and code in data["text"]
     page = visitor.client.get("/dev/mail").get_data(as_text=True)
     assert code in page and mailbox.phone in page
+
+
+def test_production_without_an_sms_gateway_writes_no_codes_to_disk(make_app):
+    """The file gateway is for development: in production a missing SMS gateway is a failed
+    delivery (the outbox logs it), not phone numbers and live codes piling up in instance/sms/."""
+    from pathlib import Path
+
+    from sep_core.outbox import drain
+
+    from .conftest import Visitor
+
+    app = make_app({"SEP_ENV": "production", "SEP_PLUGINS": ["identity_check", "channel_web"]})
+    with app.app_context():
+        visitor = Visitor(app.test_client())
+        assert visitor.register().status_code == 302
+        report = drain()
+        assert report.failed == 1  # the SMS: permanent failure, no retries
+        assert not list((Path(app.instance_path) / "sms").glob("*"))

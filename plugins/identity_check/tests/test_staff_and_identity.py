@@ -181,3 +181,59 @@ def test_identity_check_through_a_channel_plugin(app, admin, visitor, mailbox, r
     user = db.session.execute(db.select(User).filter_by(email=mailbox.email)).scalar_one()
     assert app.extensions["sep"].pm.hook.sep_verify_identity(check_id=check_id, code=pigeon.sent[-1][1],
                                                              user=user) == "passed"
+
+
+@pytest.mark.parametrize("check_id", ["2147483648", "9223372036854775808", "99999999999999999999999"])
+def test_identity_check_id_out_of_range_is_404_not_500(visitor, mailbox, check_id):
+    visitor.register_confirmed()
+    assert visitor.post(f"/cabinet/identity/{check_id}", {"code": "123456"}).status_code == 404
+
+
+def test_identity_check_status_of_odd_ids_is_none(app):
+    from sep_core import current_state
+
+    hook = current_state().pm.hook
+    for check_id in ("²", "-1", "2147483648", "abc"):
+        assert hook.sep_identity_check_status(check_id=check_id) is None
+
+
+def test_cabinet_shows_specialist_profiles_by_their_labels(admin, new_visitor, mailbox):
+    citizen = new_visitor()
+    citizen.register_confirmed()
+    visitor = new_visitor()
+    visitor.login(login="admin@example.ru", password=ADMIN_PASSWORD)
+    visitor.post("/staff", {"email": mailbox.email, "role": "specialist", "profiles": ["registration_data"]})
+    html = citizen.client.get("/cabinet").get_data(as_text=True)
+    assert "Специалист (Регистрационные данные)" in html and "registration_data" not in html
+
+
+def test_identity_check_double_submit_of_the_right_code_stays_passed(app, admin, visitor, mailbox, live_server):
+    """Two submissions of the right code at once (a double click): one uses the code, the other
+    must not turn the passed check into "expired"."""
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    visitor.register_confirmed()
+    check_id = start_check(app, mailbox.email, "sms", admin)
+    code = mailbox.code("sms", mailbox.phone)
+    token = visitor.token()
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = visitor.client.get_cookie(name).value
+    barrier = threading.Barrier(6, timeout=20)
+
+    def submit():
+        request = urllib.request.Request(
+            f"{live_server.url}/cabinet/identity/{check_id}", method="POST",
+            data=urllib.parse.urlencode({"csrf_token": token, "code": code}).encode(),
+            headers={"Cookie": f"{name}={cookie}", "Content-Type": "application/x-www-form-urlencoded"})
+        barrier.wait()
+        urllib.request.urlopen(request, timeout=30).read()
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    db.session.remove()
+    assert app.extensions["sep"].pm.hook.sep_identity_check_status(check_id=check_id)["status"] == "passed"
