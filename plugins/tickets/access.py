@@ -15,6 +15,11 @@ from .models import Attachment, Message, Ticket
 
 DESK_ROLES = ("duty", "specialist", "admin")
 NUMBER = re.compile(r"[0-9]{4}-[0-9]{6,12}")
+MAX_ID = 2**31 - 1  # ids beyond the INTEGER column's range cannot exist (and would make the driver fail)
+
+
+def valid_id(value: int) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ID
 
 
 def is_desk_user(user) -> bool:
@@ -58,7 +63,7 @@ def desk_ticket_or_404(number: str) -> Ticket:
 
 
 def attachment_or_404(attachment_id: int) -> tuple[Attachment, Ticket | None]:
-    row = db.session.get(Attachment, attachment_id)
+    row = db.session.get(Attachment, attachment_id) if valid_id(attachment_id) else None
     if row is None:
         abort(404)
     if row.ticket_id is None:  # a pending upload: only its uploader

@@ -167,7 +167,7 @@ def add_message(number: str):
          responses={401: "Not signed in", 404: "No such message"})
 def get_message(message_id: int):
     signed_in()
-    message = db.session.get(Message, message_id)
+    message = db.session.get(Message, message_id) if access.valid_id(message_id) else None
     ticket = db.session.get(Ticket, message.ticket_id) if message else None
     if message is None or message.internal or ticket is None or ticket.user_id != current_user.id:
         raise ApiError(404, "not_found", "No such message.")

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 
 from sep_core import User, audit, current_state, db, identity_channels, now, plugin_settings, utcnow_naive
 from sep_core import gettext as _
+from sep_core import lazy_gettext as _l
 
 from . import access, service, sla, storage
 from .forms import (
@@ -45,6 +46,13 @@ from .service import ActionError
 from .views import category_choices, locale, refuse_nul_characters
 
 desk = Blueprint("tickets_desk", __name__, url_prefix="/desk")
+
+#: What a history entry's kind and a corrected field are called on the desk.
+HISTORY_LABELS = {"created": _l("Created"), "status": _l("Status"), "assigned": _l("Assigned"),
+                  "field": _l("Corrected"), "escalated": _l("Escalated"), "requirement_met": _l("Requirement met")}
+FIELD_LABELS = {"surname": _l("Surname"), "first_name": _l("First name"), "patronymic": _l("Patronymic (if any)"),
+                "email": _l("E-mail"), "phone": _l("Phone"), "subject": _l("Subject"),
+                "description": _l("Description"), "category": _l("Reason")}
 
 PAGE_SIZE = 50
 desk.before_request(refuse_nul_characters)
@@ -188,10 +196,13 @@ def _render_detail(ticket: Ticket, status: int = 200, errors=(), **override):
                                  .order_by(HistoryEntry.id)).scalars().all()
     names = {u.id: (u.full_name or u.email or str(u.id)) for u in db.session.execute(
         select(User).where(User.id.in_({m.author_id for m in messages} | {h.actor_id for h in history}
+                                       | {h.data.get("to") for h in history if h.kind == "assigned"
+                                          and isinstance(h.data, dict) and isinstance(h.data.get("to"), int)}
                                        | {ticket.assignee_id}))).scalars()}
     canned = db.session.execute(select(CannedResponse).order_by(CannedResponse.title)).scalars().all()
     return render_template("tickets/desk_detail.html", ticket=ticket, owner=owner, messages=messages,
                            by_message=by_message, history=history, names=names, canned=canned,
+                           history_labels=HISTORY_LABELS, field_labels=FIELD_LABELS,
                            estimate=sla.ticket_estimate(ticket), overdue=sla.is_overdue(ticket),
                            errors=list(errors), identity_available=bool(
                                current_state().pm.hook.sep_start_identity_check.get_hookimpls()),
@@ -408,7 +419,7 @@ def canned():
 def canned_delete(canned_id: int):
     if not SimpleForm().validate_on_submit():
         abort(400)
-    row = db.session.get(CannedResponse, canned_id)
+    row = db.session.get(CannedResponse, canned_id) if access.valid_id(canned_id) else None
     if row is None:
         abort(404)
     db.session.delete(row)

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -64,14 +64,19 @@ def hook():
 
 
 def ensure_categories() -> None:
-    """Write the configured categories once (when the table is empty)."""
+    """Write the configured categories once (when the table is empty). Rows are never deleted
+    (admins deactivate them), so once seen the answer is remembered for the app."""
+    if current_app.extensions.get("tickets_categories_seeded"):
+        return
     if db.session.execute(select(Category.id).limit(1)).first() is not None:
+        current_app.extensions["tickets_categories_seeded"] = True
         return
     for position, item in enumerate(plugin_settings("tickets")["categories"]):
         db.session.add(Category(code=item["code"], name_ru=item["name_ru"], name_en=item["name_en"],
                                 queue=item.get("queue") or "duty", profile=item.get("profile") or "",
                                 position=position, active=True))
     db.session.commit()
+    current_app.extensions["tickets_categories_seeded"] = True
 
 
 def active_categories() -> list[Category]:
@@ -153,11 +158,12 @@ def purge_pending(older_than_hours: float | None = None) -> int:
 
 
 def _attach(ticket: Ticket, message: Message | None, files: list[storage.CheckedFile], pending: list[Attachment],
-            owner_id: int | None) -> list[Attachment]:
-    existing = db.session.execute(
-        select(Attachment.size).where(Attachment.ticket_id == ticket.id)).scalars().all() if ticket.id else []
-    all_new = files + [storage.CheckedFile(p.filename, b"\0" * p.size, "pdf") for p in pending]
-    storage.check_set(all_new, len(existing), sum(existing))
+            owner_id: int | None, new_ticket: bool = False) -> list[Attachment]:
+    if not new_ticket:  # a new request has no files yet and its set was checked by create_ticket
+        existing = db.session.execute(
+            select(Attachment.size).where(Attachment.ticket_id == ticket.id)).scalars().all() if ticket.id else []
+        all_new = files + [storage.CheckedFile(p.filename, b"\0" * p.size, "pdf") for p in pending]
+        storage.check_set(all_new, len(existing), sum(existing))
     written = storage.store(files, owner_id)
     for row in written + pending:
         row.ticket_id = ticket.id
@@ -197,7 +203,7 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
                           body=ticket.description, created_at=ticket.created_at)
         db.session.add(message)
         db.session.flush()
-        written = _attach(ticket, message, files, pending, getattr(user, "id", None))
+        written = _attach(ticket, message, files, pending, getattr(user, "id", None), new_ticket=True)
         _history(ticket, registered_by or user, "created", {"channel": channel})
         if registered_by is not None:
             audit(registered_by, "ticket_registered", "ticket", ticket.number, reason=f"channel {channel}")
@@ -289,6 +295,11 @@ def _owner(ticket: Ticket) -> User | None:
     return db.session.get(User, ticket.user_id) if ticket.user_id else None
 
 
+def request_url(ticket: Ticket) -> str:
+    """The absolute address of the citizen's page of the request (for e-mails)."""
+    return current_app.config["SEP_PUBLIC_URL"].rstrip("/") + "/requests/" + ticket.number
+
+
 def _notify(ticket: Ticket, short, body, extra: str = "") -> None:
     """An in-cabinet notification and an e-mail (through the outbox) in the citizen's language."""
     owner = _owner(ticket)
@@ -300,6 +311,8 @@ def _notify(ticket: Ticket, short, body, extra: str = "") -> None:
         mail_body = str(body) % values
         mail_body += ("\n\n" + extra if extra else "")
         mail_body += "\n\n" + _("Status: %(status)s", status=status_label(ticket.status))
+        if owner is not None:  # the page is the owner's only (a request without an account has none)
+            mail_body += "\n" + _("Your request: %(url)s", url=request_url(ticket))
         subject = _("Request %(number)s", number=ticket.number) + ": " + text
     if owner is not None:
         db.session.add(Notification(user_id=owner.id, ticket_id=ticket.id, text=text[:300],

@@ -88,3 +88,17 @@ def test_staff_desk_main_flow(browser_page, app, live_server, citizen, duty, h):
     page.goto(f"/requests/{ticket.number}")
     body = page.locator("main").inner_text()
     assert "разделе «Документы»" in body and "Проверить данные дилера" not in body
+
+
+@pytest.mark.parametrize("path", ["/desk", "/requests/new", "/requests"])
+def test_pages_fit_a_360_px_phone(browser_page, app, live_server, citizen, duty, h, path):
+    """No horizontal scrolling of the whole page at 360 px: wide tables scroll inside their box."""
+    from sep_plugins.tickets import service
+
+    service.create_ticket(user=citizen, fields=h.form_data(subject="Очень длинная тема заявки про выписку ЭПТС"),
+                          category=service.category_by_code("extract"), channel="web")
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 780})
+    sign_in(page, app, live_server, duty if path == "/desk" else citizen)
+    page.goto(path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
