@@ -8,6 +8,8 @@ from datetime import UTC
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from sep_core import (
     API_PREFIX,
@@ -93,10 +95,25 @@ def field_rows(view) -> tuple[list[dict], list[dict], list[dict]]:
     return public, service, history
 
 
+def staff_reason() -> str:
+    """The staff member's reason for seeing the service part, honoured only with the session's
+    CSRF token (a hidden field of the search form, or the ``X-CSRFToken`` header of API clients):
+    a link from another site must not produce an audited service view with a reason it chose."""
+    reason = clean_reason(request.args.get("reason", ""))
+    if not reason:
+        return ""
+    token = request.headers.get("X-CSRFToken") or request.args.get("csrf_token", "")
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return ""
+    return reason
+
+
 @blueprint.get("/registry")
 def search_page():
     text = request.args.get("q", "")
-    reason = clean_reason(request.args.get("reason", ""))
+    reason = staff_reason()
     context = {"q": text[:64], "reason": reason, "error": None, "view": None, "not_found": False,
                "staff": _is_service_staff()}
     if "q" in request.args:
@@ -134,7 +151,7 @@ def extract_pdf(number: str):
                                text=_("The extract is available to the vehicle's owner whose identity is "
                                       "confirmed, after signing in.")), 403
     try:
-        document = registry_extract(record_id, _requester(), reason=clean_reason(request.args.get("reason", "")),
+        document = registry_extract(record_id, _requester(), reason=staff_reason(),
                                     identity_check_ids=records.identity_check_ids(current_user))
     except RegistryDenied:
         return render_template("sep/error.html", status=403, title=_("Access denied"),
@@ -227,7 +244,7 @@ def api_lookup():
                             mode=vin_mode())
     except InvalidQuery as exc:
         raise ApiError(400, exc.code, exc.message) from None
-    view = registry_lookup(query, _requester(), reason=request.args.get("reason", ""),
+    view = registry_lookup(query, _requester(), reason=staff_reason(),
                            identity_check_ids=records.identity_check_ids(current_user))
     if view is None:
         raise ApiError(404, "not_found", "No ЭПТС record with this number or VIN.")
@@ -255,7 +272,7 @@ def api_extract(record_id: str):
     if not getattr(current_user, "is_authenticated", False):
         raise ApiError(401, "unauthorised", "Sign in: the extract is for the verified owner and staff.")
     try:
-        document = registry_extract(number, _requester(), reason=request.args.get("reason", ""),
+        document = registry_extract(number, _requester(), reason=staff_reason(),
                                     identity_check_ids=records.identity_check_ids(current_user))
     except RegistryDenied as exc:
         code = "reason_required" if exc.reason_required else "forbidden"

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from sep_core import db
+from sep_core.testing import csrf_token
 
 from .conftest import NUMBER, OWNER_NAME, PLUGINS, VIN, add_vehicle
 
@@ -83,7 +84,9 @@ def test_who_may_download(vehicle, owner, make_user, browser_for, audits):
     assert browser_for(owner).get("/registry/<b>/extract.pdf").status_code == 404
     staff = browser_for(make_user(role="specialist"))
     assert staff.get(f"/registry/{NUMBER}/extract.pdf").status_code == 403  # no reason given
-    assert staff.get(f"/registry/{NUMBER}/extract.pdf", query_string={"reason": "заявка 9"}).status_code == 200
+    assert staff.get(f"/registry/{NUMBER}/extract.pdf", query_string={"reason": "заявка 9"}).status_code == 403
+    assert staff.get(f"/registry/{NUMBER}/extract.pdf", query_string={
+        "reason": "заявка 9", "csrf_token": csrf_token(staff)}).status_code == 200
     assert [e.reason for e in audits("registry_extract")] == ["staff: заявка 9"]
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from sep_core import db
+from sep_core.testing import csrf_token
 
 from .conftest import NUMBER, OWNER_NAME, PLUGINS, VIN, add_vehicle
 
@@ -82,9 +83,16 @@ def test_staff_roles_and_reasons(vehicle, make_user, browser_for, audits):
     assert set(body["fields"]) == PUBLIC and body["reason_required"] is True
     page = duty.get("/registry", query_string={"q": VIN}).get_data(as_text=True)
     assert 'name="reason"' in page and OWNER_NAME not in page
-    body = lookup(duty, vin=VIN, reason="заявка 2026-0042").get_json()
+    # a reason without the session's CSRF token (a link from another site) opens nothing
+    assert set(lookup(duty, vin=VIN, reason="заявка 2026-0042").get_json()["fields"]) == PUBLIC
+    forged = duty.get("/registry", query_string={"q": VIN, "reason": "чужая ссылка"}).get_data(as_text=True)
+    assert OWNER_NAME not in forged
+    token = csrf_token(duty)
+    body = duty.get("/api/v1/registry/lookup", query_string={"vin": VIN, "reason": "заявка 2026-0042"},
+                    headers={"X-CSRFToken": token}).get_json()
     assert set(body["fields"]) == PUBLIC | SERVICE and body["access"] == "staff"
-    page = duty.get("/registry", query_string={"q": VIN, "reason": "заявка 2026-0042"}).get_data(as_text=True)
+    page = duty.get("/registry", query_string={"q": VIN, "reason": "заявка 2026-0042",
+                                               "csrf_token": token}).get_data(as_text=True)
     assert OWNER_NAME in page
     assert [e.reason for e in audits("registry_service_view")] == ["staff: заявка 2026-0042"] * 2
     kb_editor = browser_for(make_user(role="kb_editor"))
