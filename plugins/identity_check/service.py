@@ -316,6 +316,10 @@ def complete_reset(token: str, password: str) -> bool:
     user.password_hash = hash_password(password)
     if not user.email_confirmed_at:
         user.email_confirmed_at = utcnow_naive()  # the link proved the address
+        # Whoever registered with this unconfirmed address may not be its owner: a phone they
+        # attached would receive identity-check codes for the real owner. The owner adds and
+        # confirms their own phone from the cabinet.
+        user.phone, user.phone_confirmed_at = None, None
     rotate_session(user)
     delivery.send_notice(user, N_("Your password was changed"),
                          N_("Hello!\n\nThe password of your account was changed. If it was not you, "

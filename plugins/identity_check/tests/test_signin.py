@@ -88,6 +88,41 @@ def test_password_reset_by_email(visitor, new_visitor, mailbox):
     assert "Ваш пароль изменён" in [r["subject"] for r in mailbox.rows("email", mailbox.email)]
 
 
+def test_reset_of_a_preregistered_address_drops_the_squatters_phone(app, visitor, new_visitor, mailbox):
+    """Someone registers with another person's e-mail and their own phone, and confirms only the
+    phone. When the address's owner resets the password, that phone must not stay on the account."""
+    squatter = visitor
+    squatter.register()
+    squatter.confirm("sms", mailbox.code("sms", mailbox.phone))
+    owner = new_visitor()
+    owner.post("/reset", {"email": mailbox.email})
+    link = reset_link(mailbox, mailbox.email)
+    assert owner.post(link, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 302
+    from sep_core import User, db
+
+    user = db.session.execute(db.select(User).filter_by(email=mailbox.email)).scalar_one()
+    assert user.email_confirmed_at is not None
+    assert (user.phone, user.phone_confirmed_at) == (None, None)
+    # the owner signs in and the cabinet asks for their own phone
+    assert owner.login(password=NEW_PASSWORD).status_code == 302
+    cabinet = owner.client.get("/cabinet")
+    assert cabinet.status_code == 200
+    from sep_core import current_state
+
+    assert current_state().pm.hook.sep_missing_confirmations(user=user) == [["sms"]]
+
+
+def test_reset_keeps_the_phone_of_an_account_whose_email_was_confirmed(visitor, new_visitor, mailbox):
+    visitor.register_confirmed()
+    other = new_visitor()
+    other.post("/reset", {"email": mailbox.email})
+    other.post(reset_link(mailbox, mailbox.email), {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    from sep_core import User, db
+
+    user = db.session.execute(db.select(User).filter_by(email=mailbox.email)).scalar_one()
+    assert user.phone == mailbox.phone and user.phone_confirmed_at is not None
+
+
 def test_reset_link_expires(visitor, mailbox, clock):
     visitor.register_confirmed()
     visitor.post("/reset", {"email": mailbox.email})
