@@ -15,7 +15,7 @@ from . import access, service, sla, storage
 from .forms import TicketForm
 from .models import Attachment, Message, Ticket
 from .service import ActionError, status_label
-from .views import category_choices, locale, refuse_nul_characters
+from .views import category_choices, form_estimate, format_moment, locale, refuse_nul_characters
 
 api = Blueprint("tickets_api", __name__, url_prefix=API_PREFIX + "/tickets")
 
@@ -187,9 +187,9 @@ def categories():
          parameters=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}],
          response_schema={"type": "object"})
 def estimate():
-    category = service.category_by_code(request.args.get("category", "")[:40])
-    result = sla.estimate(category.queue if category else "duty", category.profile if category else "")
-    return jsonify({"estimate": result.at.isoformat(), "ahead": result.ahead, "per_hour": round(result.per_hour, 3),
+    result = form_estimate(request.args.get("category", ""))
+    return jsonify({"estimate": result.at.isoformat(), "estimate_display": format_moment(result.at),
+                    "ahead": result.ahead, "per_hour": round(result.per_hour, 3),
                     "measured": result.measured, "overloaded": result.overloaded,
                     "deadline_hours": plugin_settings("tickets")["deadline_hours"]})
 

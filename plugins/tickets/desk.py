@@ -49,7 +49,11 @@ desk = Blueprint("tickets_desk", __name__, url_prefix="/desk")
 
 #: What a history entry's kind and a corrected field are called on the desk.
 HISTORY_LABELS = {"created": _l("Created"), "status": _l("Status"), "assigned": _l("Assigned"),
-                  "field": _l("Corrected"), "escalated": _l("Escalated"), "requirement_met": _l("Requirement met")}
+                  "field": _l("Corrected"), "escalated": _l("Escalated"), "requirement_met": _l("Requirement met"),
+                  "identity_checked": _l("Identity check")}
+#: The outcome of an identity check (the identity plugin's statuses).
+IDENTITY_OUTCOMES = {"passed": _l("passed"), "failed": _l("failed"), "expired": _l("expired"), "void": _l("cancelled"),
+                     "pending": _l("pending")}
 FIELD_LABELS = {"surname": _l("Surname"), "first_name": _l("First name"), "patronymic": _l("Patronymic (if any)"),
                 "email": _l("E-mail"), "phone": _l("Phone"), "subject": _l("Subject"),
                 "description": _l("Description"), "category": _l("Reason")}
@@ -203,6 +207,7 @@ def _render_detail(ticket: Ticket, status: int = 200, errors=(), **override):
     return render_template("tickets/desk_detail.html", ticket=ticket, owner=owner, messages=messages,
                            by_message=by_message, history=history, names=names, canned=canned,
                            history_labels=HISTORY_LABELS, field_labels=FIELD_LABELS,
+                           identity_outcomes=IDENTITY_OUTCOMES,
                            estimate=sla.ticket_estimate(ticket), overdue=sla.is_overdue(ticket),
                            errors=list(errors), identity_available=bool(
                                current_state().pm.hook.sep_start_identity_check.get_hookimpls()),

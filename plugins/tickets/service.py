@@ -470,7 +470,8 @@ def identity_checked(check: dict) -> None:
     tickets = db.session.execute(select(Ticket).filter_by(identity_check_id=int(check_id))).scalars().all()
     for ticket in tickets:
         outcome = (check.get("status") if isinstance(check, dict) else getattr(check, "status", "")) or ""
-        add_message(ticket, None, "note", f"Identity check {check_id}: {outcome}", internal=True)
+        _history(ticket, None, "identity_checked", {"id": int(check_id), "outcome": str(outcome)[:20]})
+        ticket.updated_at = utcnow_naive()
         if ticket.status == "waiting_identity":
             set_status(ticket, ticket.resume_status or "in_progress", None)
             _notify_status(ticket)
@@ -526,6 +527,7 @@ def requirement_met(user, requirement, result) -> None:
         _history(ticket, user, "requirement_met", {"id": requirement.id, "outcome": outcome})
         if all(r.get("done") for r in items):
             set_status(ticket, ticket.resume_status or "in_progress", user)
+            _notify_status(ticket)
 
 
 def default_profile(ticket: Ticket) -> str:
@@ -609,6 +611,9 @@ def close_expired_answers() -> int:
                                                       Ticket.answered_at < cutoff)).scalars().all()
     for ticket in tickets:
         set_status(ticket, "closed", None)
+        _notify(ticket, _l("Your request %(number)s is closed."),
+                _l("Your request %(number)s has been closed: the period for reopening it is over. If you still "
+                   "need help, please file a new request."))
     db.session.commit()
     return len(tickets)
 

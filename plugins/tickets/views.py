@@ -84,6 +84,13 @@ def _prefill(form: TicketForm) -> None:
         form.category.data = request.args["category"][:40]
 
 
+def form_estimate(category_code: str | None) -> sla.Estimate:
+    """The estimate for a request filed now in the lane of this category (the queue and profile the
+    request would get; no category: the duty queue, as filing does)."""
+    category = service.category_by_code((category_code or "")[:40])
+    return sla.estimate((category.queue if category else "") or "duty", (category.profile if category else "") or "")
+
+
 def _tokens(raw: str | None) -> list[str]:
     return [t for t in (raw or "").split(",") if t][:50]
 
@@ -100,7 +107,7 @@ def new():
     if request.method == "GET":
         _prefill(form)
         return render_template("tickets/new.html", form=form, pending=[], file_errors=[],
-                               estimate=sla.estimate("duty"), limits=plugin_settings("tickets"))
+                               estimate=form_estimate(form.category.data), limits=plugin_settings("tickets"))
     pending = service.pending_uploads(_tokens(form.pending.data), current_user)
     files, file_errors = storage.read_uploads(request.files.getlist(form.attachments.name))
     valid = form.validate()
@@ -124,7 +131,7 @@ def new():
             file_errors.append(str(exc))
     form.pending.data = ",".join(p.pending_token for p in pending if p.pending_token)
     return render_template("tickets/new.html", form=form, pending=pending, file_errors=file_errors,
-                           estimate=sla.estimate("duty"), limits=plugin_settings("tickets")), 400
+                           estimate=form_estimate(form.category.data), limits=plugin_settings("tickets")), 400
 
 
 @blueprint.post("/requests/deflected")

@@ -1,4 +1,5 @@
-// The request form: the consultant's suggestions while the citizen types (deflection).
+// The request form: the consultant's suggestions while the citizen types (deflection), and the
+// expected answer time for the category chosen.
 (function () {
   "use strict";
   var form = document.getElementById("ticket-form");
@@ -56,5 +57,22 @@
     timer = setTimeout(ask, 400);
   }
   [subject, description].forEach(function (el) { if (el) { el.addEventListener("input", schedule); } });
+
+  var estimateUrl = form.getAttribute("data-estimate-url");
+  var category = document.getElementById("category");
+  var estimateAt = document.getElementById("estimate-at");
+  var overloaded = document.getElementById("estimate-overloaded");
+  function updateEstimate() {
+    var code = category.value || "";
+    fetch(estimateUrl + "?category=" + encodeURIComponent(code), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || (category.value || "") !== code) { return; }  // a later choice wins
+        estimateAt.textContent = data.estimate_display;
+        if (overloaded) { overloaded.hidden = !data.overloaded; }
+      })
+      .catch(function () { /* the estimate shown stays */ });
+  }
+  if (estimateUrl && category && estimateAt) { category.addEventListener("change", updateEstimate); }
   if (description && description.value) { schedule(); }
 })();
