@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 
 import markdown
 import nh3
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "code", "pre", "blockquote",
                 "h3", "h4", "table", "thead", "tbody", "tr", "th", "td"}
-_BLOCK_END = re.compile(r"</(p|li|h\d|tr|pre|blockquote)>|<br\s*/?>", re.I)
+_BLOCK_TAGS = re.compile(r"^(p|li|h\d|tr|pre|blockquote|ol|ul)$")
 
 
 def render_html(md: str) -> str:
@@ -21,12 +22,43 @@ def render_html(md: str) -> str:
 
 
 def plain_text(md: str) -> str:
-    """The answer as plain text, one paragraph or list item per line."""
-    safe = render_html(md)
-    safe = _BLOCK_END.sub(lambda m: m.group(0) + "\n", safe)
-    text = html.unescape(nh3.clean(safe, tags=set()))
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    """The answer as plain text (copying, e-mail): one paragraph or list item per line; numbered steps
+    keep their numbers ("1. ") and bullet items start with "- "."""
+    parser = _TextParser()
+    parser.feed(render_html(md))
+    parser.close()
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in "".join(parser.out).splitlines()]
     return "\n".join(line for line in lines if line)
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.lists: list[list] = []  # [kind, next number]
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("ol", "ul"):
+            self.out.append("\n")
+            self.lists.append([tag, 1])
+        elif tag == "li":
+            indent = "  " * max(0, len(self.lists) - 1)
+            if self.lists and self.lists[-1][0] == "ol":
+                self.out.append(f"\n{indent}{self.lists[-1][1]}. ")
+                self.lists[-1][1] += 1
+            else:
+                self.out.append(f"\n{indent}- ")
+        elif tag == "br":
+            self.out.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
+        if _BLOCK_TAGS.match(tag):
+            self.out.append("\n")
+
+    def handle_data(self, data):
+        self.out.append(data)
 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 
 from sep_core import Answer, db, plugin_settings
 
-from .content import fast_text, render_html
+from .content import fast_text, plain_text, render_html
 from .matching import Document, Hit, Index, MatchSettings, best_fragment
 from .matching.fragment import analyse
 from .models import KbEntry, KbState, KbSynonym
@@ -49,6 +49,7 @@ class Engine:
         self.entries: dict[int, EntryView] = {}
         self._sentences: dict[int, tuple] = {}
         self._html: dict[int, str] = {}
+        self._copy: dict[int, str] = {}
 
     # -- freshness ----------------------------------------------------------------------------
 
@@ -96,6 +97,7 @@ class Engine:
                          tuple(row.keyphrases or ())))
         indexes = {loc: Index.build(docs, settings, synonyms, version) for loc, docs in by_locale.items()}
         self.indexes, self.entries, self.version, self._sentences, self._html = indexes, entries, version, {}, {}
+        self._copy = {}
 
     def warm_up(self, app: Flask) -> str:
         """Build the index at worker start-up (``sep_startup``) instead of on the first question.
@@ -158,7 +160,8 @@ class Engine:
                 fragment_html=frag.html, fragment_text=frag.text, entry_id=entry.id,
                 external_id=entry.external_id, url=f"/ask/entry/{entry.id}",
                 extra={"whole": frag.whole, "category": entry.category, "answer_html": self.html(entry),
-                       "answer_text": entry.answer_text, "keywords": sorted(terms)},
+                       "answer_text": entry.answer_text, "copy_text": self.copy_text(entry),
+                       "keywords": sorted(terms)},
             ))
         return out
 
@@ -170,6 +173,15 @@ class Engine:
             if len(self._html) >= 20_000:
                 self._html.clear()
             cached = self._html[entry.id] = render_html(entry.answer_md)
+        return cached
+
+    def copy_text(self, entry: EntryView) -> str:
+        """The title and the answer as plain text for copying: step numbers and bullets kept (memoised)."""
+        cached = self._copy.get(entry.id)
+        if cached is None:
+            if len(self._copy) >= 20_000:
+                self._copy.clear()
+            cached = self._copy[entry.id] = f"{entry.question}\n\n{plain_text(entry.answer_md)}"
         return cached
 
     def _analysed(self, entry: EntryView, index: Index):

@@ -24,6 +24,8 @@ class PlainForm(FlaskForm):
 class RateForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
     helpful = HiddenField(validators=[DataRequired()])
+    question = HiddenField(validators=[Optional(), Length(max=MAX_QUESTION)])
+    """The question answered: the page without JavaScript shows it again after the rating."""
 
 
 class EntryActionForm(FlaskForm):

@@ -19,6 +19,7 @@ from sep_core import (
     availability,
     db,
     handle_inquiry,
+    ngettext,
     plugin_settings,
     send_mail,
     utcnow_naive,
@@ -55,7 +56,8 @@ def answer_json(a: Answer) -> dict[str, Any]:
     return {"id": a.entry_id, "external_id": a.external_id, "title": a.title, "fragment_html": a.fragment_html,
             "fragment_text": a.fragment_text, "confidence": a.confidence, "url": a.url,
             "whole": bool(a.extra.get("whole")), "answer_html": a.extra.get("answer_html", ""),
-            "answer_text": a.extra.get("answer_text", "")}
+            "answer_text": a.extra.get("answer_text", ""),
+            "copy_text": a.extra.get("copy_text") or f"{a.title}\n\n{a.extra.get('answer_text', '')}"}
 
 
 def request_link(question: str) -> str:
@@ -71,6 +73,7 @@ def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int
     if not _MEANINGFUL.search(text):
         verdict = availability("bot")
         return {"answered": False, "understood": False, "answer": None, "alternatives": [], "token": None,
+                "found": 0, "summary": summary(0),
                 "message": _("I could not understand the question. Please write it in words."),
                 "route": {"action": RouteAction.TICKET.value, "queue": "duty", "profile": None,
                           "reason": "not_understood", "request_url": request_link(text)},
@@ -104,14 +107,22 @@ def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int
         message = _("I am not sure I understood. Maybe one of these answers helps; or send a request to our staff.")
     else:
         message = _("I could not find an answer. Send a request and our staff will answer.")
+    shown = (1 if best else 0) + len(others)
     return {
-        "answered": answered, "understood": True, "token": token,
+        "answered": answered, "understood": True, "token": token, "found": shown, "summary": summary(shown),
         "answer": answer_json(best) if best else None,
         "alternatives": [answer_json(a) for a in others],
         "message": message,
         "route": {**route.to_json(), "request_url": request_link(text) if not answered else None},
         "availability": verdict.to_json(),
     }
+
+
+def summary(n: int) -> str:
+    """A short status for screen readers: how many answers are shown."""
+    if n == 0:
+        return _("No answers found.")
+    return ngettext("%(num)d answer found", "%(num)d answers found", n)
 
 
 def log_inquiry(inquiry: Inquiry, result: InquiryResult) -> None:

@@ -37,18 +37,33 @@ def ask_page():
             result = service.ask(form.question.data, locale=_locale(), user_id=_user_id())
         except service.AskError as exc:
             form.question.errors = [exc.message]
+    return _ask_page(form, result)
+
+
+def _ask_page(form: AskForm, result):
     return render_template("kb_keyword/ask.html", form=form, result=result, bot=availability("bot"),
                            request_url=service.request_link(form.question.data or ""),
                            rate_form=RateForm(), action_form=EntryActionForm(), email_form=EmailForm())
 
 
-@blueprint.get("/ask/entry/<int:entry_id>")
-def entry_page(entry_id: int):
-    entry = db.session.get(KbEntry, entry_id)
+def _entry_or_404(entry_id) -> KbEntry:
+    try:
+        entry = db.session.get(KbEntry, int(entry_id))
+    except (TypeError, ValueError):
+        entry = None
     if entry is None or entry.status != "published":
         abort(404)
+    return entry
+
+
+def _entry_page(entry: KbEntry, email_form: EmailForm | None = None):
     return render_template("kb_keyword/entry.html", entry=entry, answer_html=Markup(render_html(entry.answer_md)),  # noqa: S704 - nh3-sanitised
-                           action_form=EntryActionForm(), email_form=EmailForm())
+                           action_form=EntryActionForm(), email_form=email_form or EmailForm())
+
+
+@blueprint.get("/ask/entry/<int:entry_id>")
+def entry_page(entry_id: int):
+    return _entry_page(_entry_or_404(entry_id))
 
 
 @blueprint.post("/ask/rate")
@@ -62,7 +77,17 @@ def rate_form():
             flash(exc.message, "error")
     else:
         flash(_("The rating could not be saved."), "error")
-    return redirect(url_for("kb_keyword.ask_page"))
+    question = (form.question.data or "").strip()
+    if not question:
+        return redirect(url_for("kb_keyword.ask_page"))
+    # the same question and answer again, with the confirmation (flashed above). Rendered, not redirected:
+    # the question must not go into a URL (access logs) or the session cookie; the answer is not logged again.
+    ask_form = AskForm(formdata=None, question=question)
+    try:
+        result = service.ask(question, locale=_locale(), user_id=_user_id(), log=False)
+    except service.AskError:
+        result = None
+    return _ask_page(ask_form, result)
 
 
 @blueprint.post("/ask/save")
@@ -84,20 +109,23 @@ def save_form():
 @blueprint.post("/ask/email")
 def email_form():
     form = EmailForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit() and (form.csrf_token.errors or form.entry_id.errors):
+        flash(_("Please try again: the form has expired."), "error")
+        try:
+            return redirect(url_for("kb_keyword.entry_page", entry_id=int(form.entry_id.data)))
+        except (TypeError, ValueError):
+            return redirect(url_for("kb_keyword.ask_page"))
+    entry = _entry_or_404(form.entry_id.data)
+    if not form.errors:
         address = current_user.email if current_user.is_authenticated and not form.email.data else form.email.data
         try:
-            service.email_answer(form.entry_id.data, address)
+            service.email_answer(entry.id, address)
             flash(_("The answer has been sent to your e-mail."), "success")
+            return redirect(url_for("kb_keyword.entry_page", entry_id=entry.id))
         except service.AskError as exc:
-            flash(exc.message, "error")
-    else:
-        errors = [e for errs in form.errors.values() for e in errs]
-        flash(str(errors[0]) if errors else _("Please enter a valid e-mail address."), "error")
-    try:
-        return redirect(url_for("kb_keyword.entry_page", entry_id=int(form.entry_id.data)))
-    except (TypeError, ValueError):
-        return redirect(url_for("kb_keyword.ask_page"))
+            form.email.errors = [exc.message]
+    # re-render the same answer page with the typed address and the error beside the field
+    return _entry_page(entry, form)
 
 
 @blueprint.post("/ask/saved/<int:saved_id>/delete")
@@ -117,7 +145,8 @@ def delete_saved(saved_id: int):
 ANSWER_SCHEMA = {"type": "object", "properties": {
     "id": {"type": "integer"}, "external_id": {"type": ["string", "null"]}, "title": {"type": "string"},
     "fragment_html": {"type": "string"}, "fragment_text": {"type": "string"}, "confidence": {"type": "number"},
-    "url": {"type": "string"}, "whole": {"type": "boolean"}}}
+    "url": {"type": "string"}, "whole": {"type": "boolean"}, "answer_text": {"type": "string"},
+    "copy_text": {"type": "string", "description": "Title and answer as plain text: step numbers and bullets kept."}}}
 
 
 @blueprint.post("/api/v1/ask")
@@ -134,6 +163,8 @@ ANSWER_SCHEMA = {"type": "object", "properties": {
         "answer": {"oneOf": [ANSWER_SCHEMA, {"type": "null"}]},
         "alternatives": {"type": "array", "items": ANSWER_SCHEMA},
         "message": {"type": "string"},
+        "found": {"type": "integer", "description": "Answers shown (best and alternatives)."},
+        "summary": {"type": "string", "description": "A short status for screen readers: N answers found."},
         "route": {"type": "object"}, "availability": {"type": "object"}}},
 )
 def api_ask():

@@ -5,7 +5,9 @@
   var form = document.getElementById("kb-ask-form");
   if (!form || !window.fetch) { return; }
   var box = document.getElementById("question");
-  var results = document.getElementById("kb-results");
+  var results = document.getElementById("kb-results");  // not live: the status below is announced
+  var status = document.getElementById("kb-status");     // role=status (polite)
+  var statusTimer = null;
   var texts = document.getElementById("kb-texts").dataset;
   var csrf = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
@@ -26,14 +28,32 @@
     }).then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); });
   }
 
+  function label(template, title) { return template.split("{title}").join(title); }
+
+  function copied(b) {
+    b.textContent = texts.copied;
+    if (b.dataset.copiedLabel) { b.setAttribute("aria-label", b.dataset.copiedLabel); }
+  }
+
   function copyButton(a) {
     var b = el("button", "button kb-copy", texts.copy);
     b.type = "button";
+    b.setAttribute("aria-label", label(texts.copyLabel, a.title));
+    b.dataset.copiedLabel = label(texts.copiedLabel, a.title);
     b.addEventListener("click", function () {
-      var value = a.title + "\n\n" + a.answer_text;
-      navigator.clipboard.writeText(value).then(function () { b.textContent = texts.copied; });
+      var value = a.copy_text || (a.title + "\n\n" + a.answer_text);
+      navigator.clipboard.writeText(value).then(function () { copied(b); });
     });
     return b;
+  }
+
+  // Say how many answers there are, politely: only once typing has paused for a while, and only
+  // when the words change (the results themselves are not announced).
+  function announce(text, now) {
+    clearTimeout(statusTimer);
+    statusTimer = setTimeout(function () {
+      if (status && status.textContent !== text) { status.textContent = text; }
+    }, now ? 0 : 1000);
   }
 
   function card(a, token) {
@@ -57,17 +77,22 @@
     open.href = form.dataset.entryBase + a.id;
     actions.appendChild(open);
     if (token) {
+      var said = el("span", "muted kb-rate-status");
+      said.setAttribute("role", "status");  // polite live region, present before anything is said
       [[true, texts.helpful], [false, texts.unhelpful]].forEach(function (pair) {
         var b = el("button", "button kb-rate-button", pair[1]);
         b.type = "button";
         b.addEventListener("click", function () {
+          function failed() { said.className = "field-error kb-rate-status"; said.textContent = texts.rateError; }
           post(form.dataset.rate, {token: token, helpful: pair[0]}).then(function (r) {
             if (r.ok) { actions.querySelectorAll(".kb-rate-button").forEach(function (x) { x.remove(); });
-                        actions.appendChild(el("span", "muted kb-thanks", texts.thanks)); }
-          });
+                        said.className = "muted kb-rate-status kb-thanks"; said.textContent = texts.thanks; }
+            else { failed(); }
+          }, failed);
         });
         actions.appendChild(b);
       });
+      actions.appendChild(said);
     }
     art.appendChild(actions);
     return art;
@@ -96,13 +121,15 @@
     var mine = ++seq;
     post(form.dataset.api, {question: q, suggest: suggest}).then(function (r) {
       if (mine !== seq) { return; }
-      if (r.ok) { render(r.body); results.dataset.state = suggest ? "suggested" : "answered"; }
+      if (r.ok) { render(r.body); results.dataset.state = suggest ? "suggested" : "answered";
+                  if (r.body.summary) { announce(r.body.summary, !suggest); } }
       else if (!suggest) { results.textContent = ""; results.appendChild(el("p", "field-error", r.body.error ? r.body.error.message : texts.error)); }
     }).catch(function () { if (!suggest) { results.textContent = texts.error; } });
   }
 
   box.addEventListener("input", function () {
     clearTimeout(timer);
+    clearTimeout(statusTimer);
     if (box.value.trim().length >= 3) { timer = setTimeout(function () { ask(true); }, 300); }
   });
   form.addEventListener("submit", function (ev) {
@@ -118,7 +145,7 @@
     b.hidden = false;
     b.addEventListener("click", function () {
       var src = b.closest(".kb-answer").querySelector(".kb-copy-source");
-      navigator.clipboard.writeText(src.value).then(function () { b.textContent = texts.copied; });
+      navigator.clipboard.writeText(src.value).then(function () { copied(b); });
     });
   });
 }());

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sep_core import db
@@ -51,3 +53,67 @@ def test_plain_form_works_without_javascript(app, _chromium, live_server, small_
         assert page.get_by_role("button", name="Помогло", exact=True).is_visible()
     finally:
         context.close()
+
+
+def _typed(page, text):
+    page.goto("/ask")
+    page.locator("#question").press_sequentially(text, delay=20)
+    page.wait_for_selector("#kb-results[data-state=suggested] .kb-answer")
+
+
+def test_failed_rating_is_said_in_a_live_region(browser_page, live_server, small_base):
+    page = browser_page
+    page.route("**/api/v1/ask/rate", lambda route: route.fulfill(status=500, body="oops"))
+    _typed(page, "как получить выписку")
+    page.locator("#question").press("Enter")
+    page.wait_for_selector("#kb-results[data-state=answered] .kb-rate-button")
+    page.get_by_role("button", name="Не помогло", exact=True).click()
+    status = page.locator(".kb-rate-status")
+    status.filter(has_text="Не удалось сохранить оценку").wait_for()
+    assert status.get_attribute("role") == "status"
+    assert page.get_by_role("button", name="Помогло", exact=True).is_visible()  # can try again
+
+
+def test_copy_buttons_named_by_answer_and_copied_text_keeps_numbers(browser_page, live_server, app, h):
+    from .test_page_fixes import STEPS
+
+    h.load_rows([STEPS])
+    page = browser_page
+    page.add_init_script("navigator.clipboard.writeText = function (t) { window.__copied = t;"
+                         " return Promise.resolve(); };")
+    _typed(page, "как подать заявление на выписку")
+    button = page.get_by_role("button", name=f"Копировать ответ «{STEPS['title']}»")
+    button.first.click()
+    page.get_by_role("button", name=f"Скопировано: «{STEPS['title']}»").wait_for()
+    copied = page.evaluate("window.__copied").splitlines()
+    assert copied[0] == STEPS["title"]
+    assert "1. Войдите в личный кабинет." in copied and "2. Откройте раздел «Выписки»." in copied
+    assert "- паспорт;" in copied
+
+
+def test_suggestions_announce_a_short_status_not_the_results(browser_page, live_server, small_base):
+    page = browser_page
+    page.goto("/ask")
+    assert page.locator("#kb-results").get_attribute("aria-live") is None
+    page.evaluate("""() => {
+        window.__statusChanges = [];
+        window.__renders = 0;
+        const s = document.getElementById('kb-status');
+        new MutationObserver(() => window.__statusChanges.push(s.textContent))
+            .observe(s, {childList: true, characterData: true, subtree: true});
+        new MutationObserver(() => { window.__renders += 1; })
+            .observe(document.getElementById('kb-results'), {childList: true});
+    }""")
+    box = page.locator("#question")
+    box.press_sequentially("выписка", delay=20)
+    page.wait_for_selector("#kb-results[data-state=suggested] .kb-answer")
+    for ch in " из кабинета":  # a pause after each key: suggestions refresh each time
+        box.press_sequentially(ch)
+        page.wait_for_timeout(350)
+    page.locator("#kb-status").filter(has_text=re.compile(r"\S")).wait_for()
+    page.wait_for_timeout(1300)
+    assert page.evaluate("window.__renders") >= 4
+    changes = [c for c in page.evaluate("window.__statusChanges") if c.strip()]
+    assert 1 <= len(changes) <= 2, changes
+    assert re.match(r"^Найден[оы]? \d+ ответ", changes[-1])
+    assert page.locator("#kb-status").get_attribute("role") == "status"
