@@ -40,7 +40,15 @@ from .registry import (
     registry_extract,
     registry_lookup,
 )
-from .state import client_requirements, current_state, deadline, identity_channels, plugin_settings, send_code
+from .state import (
+    client_requirements,
+    current_state,
+    deadline,
+    identity_channels,
+    plugin_settings,
+    send_code,
+    service_schedule,
+)
 from .web import safe_next, ui_slot
 
 __version__ = "0.1.0"
@@ -107,6 +115,7 @@ __all__ = [
     "safe_next",
     "send_code",
     "send_mail",
+    "service_schedule",
     "to_moscow",
     "ui_slot",
     "utcnow_naive",

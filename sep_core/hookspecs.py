@@ -110,6 +110,11 @@ def sep_deadline(service, start, hours):
     """Return the moment when ``hours`` hours of the service's open time have passed."""
 
 
+@hookspec(firstresult=True)
+def sep_service_schedule(service):
+    """Return the service's regular schedule as a dict (days, hours, short-day hours, response target), or None."""
+
+
 # --- identity ---------------------------------------------------------------------------------
 
 

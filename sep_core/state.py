@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -43,3 +44,10 @@ def client_requirements(request, user) -> list:
 def deadline(service: str, start: datetime, hours: float) -> datetime:
     """When ``hours`` of the service's working time will have passed after ``start``."""
     return to_moscow(current_state().pm.hook.sep_deadline(service=service, start=to_moscow(start), hours=hours))
+
+
+def service_schedule(service: str) -> dict[str, Any] | None:
+    """The service's regular schedule from the first plugin that knows it (``sep_service_schedule``),
+    as a new dict; None when no plugin answers (or the answer is not a mapping)."""
+    schedule = current_state().pm.hook.sep_service_schedule(service=service)
+    return dict(schedule) if isinstance(schedule, Mapping) else None

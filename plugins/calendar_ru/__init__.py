@@ -3,7 +3,8 @@
 Contributes:
 - settings (``sep_config_defaults``): hours per service, the response target, flags;
 - the calendar, loaded once at start-up (``sep_startup``) from ``data/<year>.json``;
-- ``sep_availability`` and ``sep_deadline``, answered from memory (no file or database reads);
+- ``sep_availability``, ``sep_deadline`` and ``sep_service_schedule``, answered from memory (no file
+  or database reads);
 - the public page ``/calendar``, its ICS feed, the JSON API and the staff pages (``sep_blueprints``);
 - ``sep calendar ...``, ``sep availability``, ``sep deadline`` (``sep_cli``);
 - tables and their migration branch (``sep_migration_dirs``), its catalog (``sep_translation_dirs``);
@@ -50,6 +51,13 @@ def sep_deadline(service, start, hours):
     from . import hooks
 
     return hooks.deadline(service, start, hours)
+
+
+@hookimpl
+def sep_service_schedule(service):
+    from . import hooks
+
+    return hooks.schedule(service)
 
 
 @hookimpl

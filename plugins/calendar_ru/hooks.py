@@ -24,6 +24,31 @@ def availability(service: str, at: datetime) -> Availability | None:
     return to_availability(verdict)
 
 
+def schedule(service: str) -> dict | None:
+    """The regular schedule from the settings (``sep_service_schedule``); None for unknown services."""
+    st = state.current()
+    sched = st.schedules.get(service)
+    if sched is None:
+        return None
+    return {
+        "service": service,
+        "days": "working" if sched.follows_calendar else "all",
+        "hours": _intervals(sched.hours),
+        "short_day_hours": _intervals(sched.short_hours) if sched.follows_calendar else None,
+        "response_hours": _number(st.settings["response_hours"]) if service == "tickets" else None,
+        "timezone": "Europe/Moscow",
+    }
+
+
+def _intervals(hours: tuple[tuple[int, int], ...]) -> list[str]:
+    return [f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in hours]
+
+
+def _number(value) -> int | float:
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
 def deadline(service: str, start: datetime, hours: float | None) -> datetime | None:
     """``hours=None`` means the configured response target (``response_hours``, default 24)."""
     eng = state.engine()

@@ -65,6 +65,10 @@ def init_app(app: Flask) -> CalendarState:
         raise ConfigError(f"calendar_ru: {exc}") from exc
     if "tickets" not in schedules:
         raise ConfigError("calendar_ru: services must include 'tickets' (request deadlines run on it)")
+    response_hours = settings["response_hours"]
+    if isinstance(response_hours, bool) or not isinstance(response_hours, int | float) or not (
+            0 < response_hours < math.inf):
+        raise ConfigError(f"calendar_ru: response_hours must be a positive number of hours, not {response_hours!r}")
     years = load_years()
     state = CalendarState(years=years, schedules=schedules, settings=settings, engine=None)  # type: ignore[arg-type]
     state.engine = state.build([], [])

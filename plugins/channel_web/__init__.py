@@ -2,7 +2,8 @@
 
 Contributes:
 - settings (``sep_config_defaults``): the phone number, social community links, an announcement;
-- the blueprint with ``/`` (``sep_blueprints``);
+- the blueprint with ``/`` (``sep_blueprints``); the hours shown there come from whichever plugin
+  answers ``sep_service_schedule`` (the calendar), with a standard wording when none does;
 - its message catalog (``sep_translation_dirs``);
 - the "Home" navigation item (``sep_ui_nav_items``);
 - the announcement banner (``sep_ui_banners``).

@@ -1,5 +1,6 @@
 """The home page: phone (hours, open or closed now), the online consultant, the request
-service, the social communities."""
+service, the social communities. Hours and the response target come from ``sep_service_schedule``
+(see :mod:`.schedule`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from markupsafe import Markup, escape
 
 from sep_core import availability, now, plugin_settings
 from sep_core import gettext as _
+
+from . import schedule
 
 blueprint = Blueprint("channel_web", __name__)
 
@@ -42,6 +45,11 @@ def home():
         phone_number=settings["phone"],
         phone_display=settings["phone_display"],
         social_links=safe_social_links(),
+        # The regular hours and the response target as the calendar plugin has them configured
+        # (None: no plugin knows them, the template falls back to the standard wording).
+        phone_hours=schedule.hours_text("phone"),
+        bot_hours=schedule.hours_text("bot", quiet_if_always_open=True),
+        response_target=schedule.response_text(),
         at=at,
     )
 
