@@ -17,10 +17,9 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
+from . import cli as calendar_cli
+from . import hooks, state, views
 from .settings import DEFAULTS
-
-# The modules beside this one are imported inside the hooks: importing the package stays cheap
-# and defines no tables (pytest's importlib mode may import this file a second time by path).
 
 __version__ = "0.1.0"
 
@@ -34,43 +33,31 @@ def sep_config_defaults():
 
 @hookimpl
 def sep_startup(app):
-    from . import state
-
     state.init_app(app)
 
 
 @hookimpl
 def sep_availability(service, at):
-    from . import hooks
-
     return hooks.availability(service, at)
 
 
 @hookimpl
 def sep_deadline(service, start, hours):
-    from . import hooks
-
     return hooks.deadline(service, start, hours)
 
 
 @hookimpl
 def sep_service_schedule(service):
-    from . import hooks
-
     return hooks.schedule(service)
 
 
 @hookimpl
 def sep_blueprints(app):
-    from . import views
-
     return [views.blueprint]
 
 
 @hookimpl
 def sep_cli(cli, app):
-    from . import cli as calendar_cli
-
     calendar_cli.register(cli)
 
 
@@ -86,21 +73,15 @@ def sep_translation_dirs():
 
 @hookimpl
 def sep_ui_nav_items(user):
-    from . import views
-
     return views.nav_items(user)
 
 
 @hookimpl
 def sep_ui_banners(at):
-    from . import views
-
     return views.maintenance_banners(at)
 
 
 @hookimpl
 def sep_ui_home_panels(at):
-    from . import views
-
     return views.maintenance_panel(at)
 

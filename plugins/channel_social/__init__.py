@@ -18,13 +18,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Absolute imports: pytest (import mode "importlib") may also import this file as
-# ``plugins.channel_social``; the modules beside it (and so the tables) must load only once.
-from sep_plugins.channel_social import commands, identity, personal_data, tickets, views
-from sep_plugins.channel_social.networks import NETWORKS
-from sep_plugins.channel_social.settings import defaults
-
 from sep_core import hookimpl
+
+from . import commands, identity, personal_data, tickets, views
+from .networks import NETWORKS
+from .settings import defaults
 
 __version__ = "0.1.0"
 

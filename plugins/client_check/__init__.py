@@ -17,13 +17,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Absolute imports: pytest (import mode "importlib") may also import this file as
-# ``plugins.client_check``; the modules beside it (and so the tables) must load only once.
-from sep_plugins.client_check import banner, checklist, definitions, personal_data, views
-from sep_plugins.client_check.api import api
-from sep_plugins.client_check.settings import DEFAULTS
-
 from sep_core import hookimpl
+
+from . import banner, checklist, definitions, personal_data, views
+from .api import api
+from .settings import DEFAULTS
 
 __version__ = "0.1.0"
 

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Absolute imports: pytest (import mode "importlib") may also load this file as
-# ``plugins.epts_registry``; the modules beside it (and so the tables) must load only once.
-from sep_plugins.epts_registry import commands, demo_data, extracts, records, views
-from sep_plugins.epts_registry.settings import DEFAULTS
-
 from sep_core import hookimpl
+
+from . import commands, demo_data, extracts, records, views
+from .settings import DEFAULTS
 
 __version__ = "0.1.0"
 

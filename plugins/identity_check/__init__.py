@@ -19,12 +19,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-# Absolute imports: pytest (import mode "importlib") may also run this file as
-# ``plugins.identity_check``; the modules beside it (and so the tables) must load only once.
-from sep_plugins.identity_check import delivery, identity, service, views
-from sep_plugins.identity_check.settings import DEFAULTS
-
 from sep_core import hookimpl
+
+from . import delivery, identity, service, views
+from .settings import DEFAULTS
 
 __version__ = "0.1.0"
 
@@ -44,7 +42,7 @@ def sep_startup(app):
 
 @hookimpl
 def sep_blueprints(app):
-    from sep_plugins.identity_check.api import api
+    from .api import api
 
     return [views.blueprint, api]
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
+from . import cli as kb_cli
+from . import demo as demo_data
+from . import desk, service, views
+from .engine import engine as answer_engine  # the package attribute `engine` stays the module
 from .settings import DEFAULTS
-
-# The modules with tables are imported inside the hooks: pytest (importlib mode) may import this
-# package a second time under the name ``plugins.kb_keyword``, and tables must be defined once.
 
 __version__ = "0.1.0"
 
@@ -36,17 +37,13 @@ def sep_config_defaults():
 def sep_startup(app):
     import click
 
-    from .engine import engine
-
-    eng = engine(app)
+    eng = answer_engine(app)
     if click.get_current_context(silent=True) is None:  # a server worker, not a `sep ...` command
         eng.warm_up(app)
 
 
 @hookimpl
 def sep_blueprints(app):
-    from . import desk, views
-
     return [views.blueprint, desk.blueprint]
 
 
@@ -62,41 +59,29 @@ def sep_translation_dirs():
 
 @hookimpl
 def sep_cli(cli, app):
-    from . import cli as kb_cli
-
     kb_cli.register(cli)
 
 
 @hookimpl
 def sep_answer(inquiry):
-    from .engine import engine
-
-    return engine().answers(inquiry.text, inquiry.locale or "ru", meta=inquiry.meta)
+    return answer_engine().answers(inquiry.text, inquiry.locale or "ru", meta=inquiry.meta)
 
 
 @hookimpl
 def sep_on_inquiry(inquiry, result):
-    from . import service
-
     service.log_inquiry(inquiry, result)
 
 
 @hookimpl
 def sep_init_data(app, demo):
-    from . import demo as demo_data
-
     demo_data.load(demo)
 
 
 @hookimpl
 def sep_ui_nav_items(user):
-    from . import views
-
     return views.nav_items()
 
 
 @hookimpl
 def sep_ui_cabinet_sections(user):
-    from . import views
-
     return views.cabinet_section(user)

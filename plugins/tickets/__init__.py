@@ -24,13 +24,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Absolute imports: pytest (import mode "importlib") may also import this file under another
-# name; the modules beside it (and so the tables) must load only once.
-from sep_plugins.tickets import api, data, desk, service, views
-from sep_plugins.tickets import cli as commands
-from sep_plugins.tickets.settings import DEFAULTS
-
 from sep_core import hookimpl
+
+from . import api, data, desk, service, views
+from . import cli as commands
+from .settings import DEFAULTS
 
 __version__ = "0.1.0"
 
