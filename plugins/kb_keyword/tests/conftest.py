@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 from sep_core import User, db
-from sep_core.testing import csrf_token
+from sep_core.testing import (
+    csrf_token,
+    sign_in,
+)
 
 pytestmark = pytest.mark.sep_plugins("kb_keyword")
 
@@ -21,20 +23,6 @@ SMALL_BASE = [
     {"id": "t-4", "title": "Что значит статус «незавершённый»?",
      "text": "В записи ещё не все данные. Обратитесь к тому, кто оформлял паспорт."},
 ]
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own app context, as in a real server (no ``g`` shared between requests)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_request_contexts(request):
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app").test_client_class = FreshContextClient
 
 
 def load_rows(rows, synonyms=None):
@@ -66,10 +54,6 @@ def make_user(role: str = "citizen", email: str = "citizen@example.org") -> User
     return user
 
 
-def sign_in(client, user: User) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def post_json(client, url: str, body, token: str | None = None):
