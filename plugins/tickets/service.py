@@ -279,12 +279,11 @@ def set_status(ticket: Ticket, new: str, actor) -> None:
     hook().sep_on_ticket_status_changed(ticket=ticket, old=old, new=new)
 
 
-def _commit(written: list[Attachment] = ()) -> None:
+def _commit() -> None:
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        storage.discard(list(written))
         raise
 
 
@@ -347,7 +346,7 @@ def citizen_reply(ticket: Ticket, user: User, body: str, files=(), pending=()) -
             set_status(ticket, ticket.resume_status or "in_progress", user)
         elif ticket.status == "answered":
             set_status(ticket, "in_progress", user)
-        _commit(written)
+        db.session.commit()
     except Exception:
         db.session.rollback()
         storage.discard(written)
@@ -416,7 +415,7 @@ def answer(ticket: Ticket, staff: User, body: str, files=()) -> Message:
         set_status(ticket, "answered", staff)
         _notify(ticket, _l("Staff have answered your request %(number)s."),
                 _l("There is an answer to your request %(number)s:"), extra=body)
-        _commit(written)
+        db.session.commit()
     except Exception:
         db.session.rollback()
         storage.discard(written)
