@@ -3,6 +3,7 @@
 Contributes:
 - settings (``sep_config_defaults``) and the in-memory index per worker (``sep_startup``);
 - the answerer (``sep_answer``): candidates with calibrated confidence and a highlighted fragment;
+- the decision (``sep_route``): answer, clarifying choices or a request (see ``decision``);
 - the question log for staff analytics (``sep_on_inquiry``);
 - the blueprint: ``/ask`` (chat and plain form), ``POST /api/v1/ask``, rate / save / e-mail, and the
   staff pages ``/desk/bot`` and ``/desk/kb`` (``sep_blueprints``);
@@ -65,6 +66,11 @@ def sep_cli(cli, app):
 @hookimpl
 def sep_answer(inquiry):
     return answer_engine().answers(inquiry.text, inquiry.locale or "ru", meta=inquiry.meta)
+
+
+@hookimpl
+def sep_route(inquiry, answers, availability):
+    return service.route(inquiry, answers, availability)
 
 
 @hookimpl

@@ -88,7 +88,8 @@ def register(cli) -> None:
     @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100))
     @click.option("--locale", default="ru")
     def rank_command(path: str, top: int, locale: str) -> None:
-        """Read JSONL {"id", "question"}; write JSONL {"id", "results": [{"external_id", "confidence"}]}."""
+        """Read JSONL {"id", "question"}; write JSONL {"id", "results": [{"external_id", "id", "confidence"}],
+        "answered", "shown": [external_id, ...]} (what the citizen would see: the answer, the choices or nothing)."""
         eng = engine()
         eng.ensure_fresh(force=True)
         stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
@@ -100,7 +101,10 @@ def register(cli) -> None:
                 _, hits = eng.search(str(item.get("question") or ""), locale, top)
                 results = [{"external_id": eng.entries[h.key].external_id, "id": h.key,
                             "confidence": h.confidence} for h in hits]
-                click.echo(json.dumps({"id": item.get("id"), "results": results}, ensure_ascii=False))
+                decision = eng.decide(hits)
+                shown = [eng.entries[k].external_id or str(k) for k in decision.shown]
+                click.echo(json.dumps({"id": item.get("id"), "results": results, "answered": decision.answered,
+                                       "shown": shown}, ensure_ascii=False))
         finally:
             if stream is not sys.stdin:
                 stream.close()

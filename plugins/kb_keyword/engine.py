@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask, current_app
 
 from sep_core import Answer, db, plugin_settings
 
 from .content import fast_text, plain_text, render_html
+from .decision import Decision, Policy, decide
 from .matching import Document, Hit, Index, MatchSettings, best_fragment
 from .matching.fragment import analyse
 from .models import KbEntry, KbState, KbSynonym
@@ -139,32 +140,52 @@ class Engine:
         return index, index.search(question, limit)
 
     def answers(self, question: str, locale: str = "ru", limit: int = 4, meta: dict | None = None) -> list[Answer]:
-        """The answers to a question; ``meta`` (the inquiry's) receives its key words for the log."""
+        """The answers to a question; ``meta`` (the inquiry's) receives its key words for the log and
+        the :class:`Decision` (``meta["kb_decision"]``) that ``sep_route`` and the page follow."""
+        return self.consult(question, locale, limit, meta)[0]
+
+    def consult(self, question: str, locale: str = "ru", limit: int = 4,
+                meta: dict | None = None) -> tuple[list[Answer], Decision]:
+        """The answers to a question and what to show of them (answer, choices or a request)."""
         self.ensure_fresh()
         index = self.index_for(locale)
         if index is None:
-            return []
+            decision = Decision("request")
+            if meta is not None:
+                meta["kb_decision"] = decision
+            return [], decision
         query = index.analyze_query(question)
         hits = index.search_query(query, limit)
+        decision = self.decide(hits)
         if meta is not None:
             meta["kb_keywords"] = sorted(set(query.terms))[:8]
-        out = []
-        for hit in hits:
-            entry = self.entries[hit.key]
-            terms = index.highlight_terms(hit)
-            weights = {t: index.idf(t) or 1.0 for t in terms}
-            frag = best_fragment(entry.answer_text, terms, index.analyzer.stem, weights,
-                                 analysed=self._analysed(entry, index))
-            out.append(Answer(
-                source=PLUGIN, confidence=max(0.0, min(1.0, hit.confidence)), title=entry.question,
-                fragment_html=frag.html, fragment_text=frag.text, entry_id=entry.id,
-                external_id=entry.external_id, url=f"/ask/entry/{entry.id}",
-                extra={"whole": frag.whole, "category": entry.category, "answer_html": self.html(entry),
-                       "answer_text": entry.answer_text, "copy_text": self.copy_text(entry),
-                       "keywords": sorted(terms)},
-            ))
-        return out
+            meta["kb_decision"] = decision
+        return [self._answer(index, hit) for hit in hits], decision
 
+    def decide(self, hits: list[Hit]) -> Decision:
+        """The decision for ranked hits (keys are entry ids) under the configured policy."""
+        policy = Policy.from_settings(plugin_settings(PLUGIN).get("decision", {}))
+        # the core's SEP_BOT_CONFIDENCE_THRESHOLD stays a floor the deployer controls
+        floor = float(current_app.config.get("SEP_BOT_CONFIDENCE_THRESHOLD", 0.0))
+        if floor > policy.answer_threshold:
+            policy = replace(policy, answer_threshold=floor)
+        top = hits[0].score if hits and hits[0].score > 0 else 1.0
+        return decide([(h.key, h.confidence, h.score / top) for h in hits], policy)
+
+    def _answer(self, index: Index, hit: Hit) -> Answer:
+        entry = self.entries[hit.key]
+        terms = index.highlight_terms(hit)
+        weights = {t: index.idf(t) or 1.0 for t in terms}
+        frag = best_fragment(entry.answer_text, terms, index.analyzer.stem, weights,
+                             analysed=self._analysed(entry, index))
+        return Answer(
+            source=PLUGIN, confidence=max(0.0, min(1.0, hit.confidence)), title=entry.question,
+            fragment_html=frag.html, fragment_text=frag.text, entry_id=entry.id,
+            external_id=entry.external_id, url=f"/ask/entry/{entry.id}",
+            extra={"whole": frag.whole, "category": entry.category, "answer_html": self.html(entry),
+                   "answer_text": entry.answer_text, "copy_text": self.copy_text(entry),
+                   "keywords": sorted(terms)},
+        )
 
     def html(self, entry: EntryView) -> str:
         """The answer as safe HTML (rendered on first use, then memoised; bounded)."""

@@ -15,6 +15,7 @@ from sep_core import (
     Answer,
     Inquiry,
     InquiryResult,
+    Route,
     RouteAction,
     availability,
     db,
@@ -27,6 +28,7 @@ from sep_core import (
 from sep_core import gettext as _
 
 from .content import scrub
+from .decision import ANSWER, CLARIFY, Decision
 from .engine import PLUGIN, engine
 from .models import KbEntry, KbMailLog, KbQuestion, KbSaved
 
@@ -65,15 +67,33 @@ def request_link(question: str) -> str:
     return f"{settings['request_url']}?{urlencode({settings['request_prefill_param']: question[:1000]})}"
 
 
+def route(inquiry: Inquiry, answers: list[Answer], verdict) -> Route | None:
+    """``sep_route``: follow the consultant's decision when its answer leads the candidates.
+
+    Abstains (None: the core's threshold rule decides) when the bot is closed, when this plugin did
+    not answer the inquiry, or when another answerer's candidate ranks first."""
+    decision = inquiry.meta.get("kb_decision")
+    if not verdict.open or not isinstance(decision, Decision) or not answers or answers[0].source != PLUGIN:
+        return None
+    if decision.kind == ANSWER:
+        return Route(RouteAction.ANSWER, answer=answers[0], reason="confident", decided_by=PLUGIN)
+    reason = "clarify" if decision.kind == CLARIFY else "low_confidence"
+    return Route(RouteAction.TICKET, queue="duty", reason=reason, decided_by=PLUGIN)
+
+
 def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int | None = None,
         log: bool = True) -> dict[str, Any]:
-    """Answer a question: the JSON of ``POST /api/v1/ask`` (the page renders the same dict)."""
+    """Answer a question: the JSON of ``POST /api/v1/ask`` (the page renders the same dict).
+
+    ``decision`` says what the citizen is shown: ``{"kind": "answer"|"clarify"|"request",
+    "shown": [answer JSON, ...], "confidence"}`` (one entry, up to three choices, or none)."""
     text = clean_question(question)
     alternatives_n = int(plugin_settings(PLUGIN)["alternatives"])
     if not _MEANINGFUL.search(text):
         verdict = availability("bot")
         return {"answered": False, "understood": False, "answer": None, "alternatives": [], "token": None,
                 "found": 0, "summary": summary(0),
+                "decision": Decision("request").to_json(),
                 "message": _("I could not understand the question. Please write it in words."),
                 "route": {"action": RouteAction.TICKET.value, "queue": "duty", "profile": None,
                           "reason": "not_understood", "request_url": request_link(text)},
@@ -83,22 +103,21 @@ def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int
         answers = [a for a in result.answers if a.source == PLUGIN] or result.answers
         route, verdict = result.route, result.availability
         token = result.inquiry.meta.get("kb_token")
+        decision = result.inquiry.meta.get("kb_decision")
     else:  # suggestions while typing: not logged
         verdict = availability("bot")
-        answers = engine().answers(text, locale) if verdict.open else []
-        threshold = current_app.config["SEP_BOT_CONFIDENCE_THRESHOLD"]
-        from sep_core import Route
-
-        if not verdict.open:
-            route = Route(RouteAction.UNAVAILABLE, queue="duty", reason=verdict.reason)
-        elif answers and answers[0].confidence >= threshold:
-            route = Route(RouteAction.ANSWER, answer=answers[0], reason="confident")
-        else:
-            route = Route(RouteAction.TICKET, queue="duty", reason="low_confidence" if answers else "no_answer")
+        inquiry = Inquiry(channel=channel, text=text, user_id=user_id, locale=locale)
+        answers = engine().answers(text, locale, meta=inquiry.meta) if verdict.open else []
+        decision = inquiry.meta.get("kb_decision")
+        route = route_for(inquiry, answers, verdict)
         token = None
     answered = route.action == RouteAction.ANSWER and route.answer is not None
     best = route.answer if answered else None
+    if not isinstance(decision, Decision) or not verdict.open:
+        decision = Decision(ANSWER, (best.entry_id,), best.confidence) if best else Decision("request")
     others = [a for a in answers if best is None or a.entry_id != best.entry_id][:alternatives_n]
+    by_id = {a.entry_id: a for a in answers}
+    shown = [by_id[k] for k in decision.shown if k in by_id]
     if not verdict.open:
         message = verdict.message or _("The consultant is closed for maintenance.")
     elif answered:
@@ -107,15 +126,22 @@ def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int
         message = _("I am not sure I understood. Maybe one of these answers helps; or send a request to our staff.")
     else:
         message = _("I could not find an answer. Send a request and our staff will answer.")
-    shown = (1 if best else 0) + len(others)
+    found = (1 if best else 0) + len(others)
     return {
-        "answered": answered, "understood": True, "token": token, "found": shown, "summary": summary(shown),
+        "answered": answered, "understood": True, "token": token, "found": found, "summary": summary(found),
         "answer": answer_json(best) if best else None,
         "alternatives": [answer_json(a) for a in others],
+        "decision": decision.to_json([answer_json(a) for a in shown]),
         "message": message,
         "route": {**route.to_json(), "request_url": request_link(text) if not answered else None},
         "availability": verdict.to_json(),
     }
+
+
+def route_for(inquiry: Inquiry, answers: list[Answer], verdict) -> Route:
+    """The route of an unlogged question: the same hooks as a logged one, without the log."""
+    route = current_app.extensions["sep"].pm.hook.sep_route(inquiry=inquiry, answers=answers, availability=verdict)
+    return route or Route(RouteAction.TICKET, queue="duty", reason="no_route")
 
 
 def summary(n: int) -> str:

@@ -10,6 +10,9 @@ DEFAULTS = {
     "request_prefill_param": "description",
     # E-mails of answers per client address (hashed) per hour.
     "mail_per_hour": 5,
+    # Overrides of decision.Policy: answer_threshold, clarify_threshold (calibrated confidence of
+    # the first candidate), choices (at most this many when clarifying), choice_floor.
+    "decision": {},
     # Overrides of matching.MatchSettings (the benchmark-tuned defaults otherwise).
     "match": {},
 }
