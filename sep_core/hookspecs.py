@@ -115,6 +115,11 @@ def sep_service_schedule(service):
     """Return the service's regular schedule as a dict (days, hours, short-day hours, response target), or None."""
 
 
+@hookspec(firstresult=True)
+def sep_response_target():
+    """Return the answer-time rule for requests as a dict (policy, hours, text), or None."""
+
+
 # --- identity ---------------------------------------------------------------------------------
 
 

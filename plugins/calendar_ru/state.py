@@ -30,6 +30,8 @@ from .models import CalendarOverride, CalendarVersion, MaintenanceWindow
 
 log = logging.getLogger("sep.calendar_ru")
 EXTENSION = "calendar_ru"
+#: The built-in service open all day on every working day of the calendar.
+WORKING_DAYS = "working_days"
 
 
 @dataclass
@@ -65,6 +67,9 @@ def init_app(app: Flask) -> CalendarState:
         raise ConfigError(f"calendar_ru: {exc}") from exc
     if "tickets" not in schedules:
         raise ConfigError("calendar_ru: services must include 'tickets' (request deadlines run on it)")
+    # Whole working days (a short day and a working Saturday count in full): the request
+    # service's "clock hours on working days" deadline policy counts time on this service.
+    schedules.setdefault(WORKING_DAYS, ServiceSchedule(WORKING_DAYS, True, ((0, 1440),), ((0, 1440),)))
     response_hours = settings["response_hours"]
     if isinstance(response_hours, bool) or not isinstance(response_hours, int | float) or not (
             0 < response_hours < math.inf):

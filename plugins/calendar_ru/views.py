@@ -56,7 +56,7 @@ def calendar_page():
     if error is None and year not in eng.years:
         error, status = CalendarDataMissing(year).localized(), 404
     services = []
-    for name in sorted(eng.schedules):
+    for name in sorted(n for n in eng.schedules if n != state.WORKING_DAYS):
         schedule = eng.schedules[name]
         services.append({"name": name, "verdict": availability(name, at),
                          "hours": format_hours(schedule.hours), "short_hours": format_hours(schedule.short_hours),
@@ -206,7 +206,8 @@ def require_admin() -> None:
 
 def _service_choices(calendar_only: bool) -> list[tuple[str, str]]:
     eng = state.engine()
-    return [choice(n, n) for n in sorted(eng.schedules) if eng.schedules[n].follows_calendar or not calendar_only]
+    return [choice(n, n) for n in sorted(eng.schedules) if n != state.WORKING_DAYS
+            and (eng.schedules[n].follows_calendar or not calendar_only)]
 
 
 def _field_error(form, exc: CalendarError, default: str) -> None:

@@ -1,7 +1,8 @@
 """The opening hours and the response target on the home page, in words.
 
-They come from whichever plugin answers ``sep_service_schedule`` (the calendar), never from a
-text of our own: a deployer who changes the calendar's hours changes the page. When no plugin
+The hours come from whichever plugin answers ``sep_service_schedule`` (the calendar), the answer
+time from ``sep_response_target`` (the request service), never from a text of our own: a
+deployer who changes the calendar's hours changes the page. When no plugin
 answers, or the answer is not understood, the caller shows its fallback sentence.
 """
 
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 from flask_babel import format_decimal, pgettext
 
+from sep_core import current_state, ngettext, service_schedule
 from sep_core import gettext as _
-from sep_core import ngettext, service_schedule
 
 INTERVAL = re.compile(r"^(\d{2}:\d{2})-(\d{2}:\d{2})$")
 
@@ -75,9 +77,15 @@ def hours_text(service: str, quiet_if_always_open: bool = False) -> str | None:
 
 
 def response_text() -> str | None:
-    """``We answer within N working hours.``; None when no plugin gives the response target."""
-    schedule = service_schedule("tickets")
-    value = schedule.get("response_hours") if schedule else None
+    """The answer-time rule of the request service (``sep_response_target``: the same setting
+    the request pages, e-mails and the desk read); None when no plugin gives one."""
+    target = current_state().pm.hook.sep_response_target()
+    if not isinstance(target, Mapping):
+        return None
+    text = target.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    value = target.get("hours")
     if isinstance(value, bool) or not isinstance(value, int | float) or not (0 < value < math.inf):
         return None
     if float(value).is_integer():

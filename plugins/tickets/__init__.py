@@ -3,11 +3,12 @@ statuses, the deadline clock on working time, the load-based estimate, the staff
 notifications through the outbox.
 
 Contributes:
-- settings (``sep_config_defaults``), tables and their migration branch, message catalog;
+- settings (``sep_config_defaults``, checked on ``sep_startup``), tables and their migration branch, message catalog;
 - the citizen's pages ``/requests...``, the staff desk ``/desk...`` and the API
   ``/api/v1/tickets...`` (``sep_blueprints``);
 - ``sep tickets ...`` commands (close answered requests after the reopening period, purge
   stale pending uploads);
+- the answer-time rule for the home page (``sep_response_target``);
 - requests opened from social channels (``sep_open_ticket``);
 - resuming a request when the identity check it asked for ends (``sep_on_identity_checked``), or
   when every technical requirement asked is met (``sep_requested_requirements``,
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
-from . import api, data, desk, service, views
+from . import api, data, desk, service, sla, views
 from . import cli as commands
 from .settings import DEFAULTS
 
@@ -38,6 +39,16 @@ HERE = Path(__file__).parent
 @hookimpl
 def sep_config_defaults():
     return DEFAULTS
+
+
+@hookimpl
+def sep_startup(app):
+    sla.check_settings(app)
+
+
+@hookimpl
+def sep_response_target():
+    return sla.response_target()
 
 
 @hookimpl

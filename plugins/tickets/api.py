@@ -3,12 +3,25 @@ document. Errors are ``{"error": {"code", "message"}}`` with a 4xx status."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from sep_core import API_PREFIX, ApiError, Inquiry, api_doc, availability, collect_answers, db, plugin_settings
+from sep_core import (
+    API_PREFIX,
+    MOSCOW,
+    ApiError,
+    Inquiry,
+    api_doc,
+    availability,
+    collect_answers,
+    db,
+    now,
+    plugin_settings,
+)
 from sep_core import gettext as _
 
 from . import access, service, sla, storage
@@ -183,15 +196,42 @@ def categories():
 
 
 @api.get("/estimate")
-@api_doc("The deadline and the load-based estimate for a request filed now", tags=["tickets"],
-         parameters=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}],
-         response_schema={"type": "object"})
+@api_doc("The deadline (under the answer-time policy) and the load-based estimate for a request filed at "
+         "'at' (ISO 8601; without a zone: Moscow time; default now)", tags=["tickets"],
+         parameters=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}},
+                     {"name": "at", "in": "query", "required": False,
+                      "schema": {"type": "string", "format": "date-time"}}],
+         response_schema={"type": "object", "properties": {
+             "deadline": {"type": "string", "format": "date-time"}, "deadline_display": {"type": "string"},
+             "policy": {"type": "string"}, "deadline_hours": {"type": "number"}, "rule": {"type": "string"},
+             "estimate": {"type": "string", "format": "date-time"}}},
+         responses={400: "'at' is not an ISO 8601 moment, or the calendar has no data for it"})
 def estimate():
-    result = form_estimate(request.args.get("category", ""))
-    return jsonify({"estimate": result.at.isoformat(), "estimate_display": format_moment(result.at),
+    at = parse_moment(request.args.get("at"))
+    try:
+        due = sla.due_for(at)
+        result = form_estimate(request.args.get("category", ""), at)
+    except ValueError as exc:  # the calendar has no data for that year
+        raise ApiError(400, "no_calendar_data", str(exc)) from exc
+    return jsonify({"deadline": due.isoformat(), "deadline_display": format_moment(due),
+                    "policy": sla.policy(), "deadline_hours": sla.deadline_hours(), "rule": sla.rule_text(),
+                    "estimate": result.at.isoformat(), "estimate_display": format_moment(result.at),
                     "ahead": result.ahead, "per_hour": round(result.per_hour, 3),
-                    "measured": result.measured, "overloaded": result.overloaded,
-                    "deadline_hours": plugin_settings("tickets")["deadline_hours"]})
+                    "measured": result.measured, "overloaded": result.overloaded})
+
+
+def parse_moment(raw: str | None) -> datetime:
+    """``at`` of the estimate: ISO 8601, Moscow time when no zone is given; now when absent."""
+    if not raw:
+        return now()
+    try:
+        moment = datetime.fromisoformat(raw.strip()[:40].replace(" ", "+") if "T" in raw else raw.strip()[:40])
+    except ValueError:
+        raise ApiError(400, "invalid_at", "'at' must be an ISO 8601 date and time, e.g. 2026-12-04T17:00:00+03:00.") \
+            from None
+    if not 2000 <= moment.year <= 2100:
+        raise ApiError(400, "invalid_at", "'at' must be a date between 2000 and 2100.")
+    return moment.replace(tzinfo=MOSCOW) if moment.tzinfo is None else moment.astimezone(MOSCOW)
 
 
 @api.get("/suggest")

@@ -134,21 +134,23 @@ def queue():
     tickets = db.session.execute(query.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
                                  .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
     more = len(tickets) > PAGE_SIZE
-    rows = [{"ticket": t, "overdue": sla.is_overdue(t, at), "left": _time_left(t, now_utc)}
+    rows = [{"ticket": t, "overdue": sla.is_overdue(t, at), "left": time_left_text(t, at)}
             for t in tickets[:PAGE_SIZE]]
     return render_template("tickets/desk_queue.html", rows=rows, status=status, category=category,
-                           channel=channel, mine=mine, due=due, page=page, more=more,
+                           channel=channel, mine=mine, due=due, page=page, more=more, units=sla.units_label(),
                            statuses=STATUSES, channels=CHANNELS, categories=category_choices())
 
 
-def _time_left(ticket: Ticket, now_utc) -> str:
+def time_left_text(ticket: Ticket, at) -> str:
+    """Hours:minutes left in the policy's own units (clock hours of working days, or working
+    hours); "-" before an overdue request's count; "paused" while waiting for the citizen."""
     if ticket.status in WAITING:
         return _("paused")
-    if ticket.status not in ACTIVE or ticket.due_at is None:
+    hours = sla.time_left(ticket, at)
+    if hours is None:
         return ""
-    minutes = int((ticket.due_at - now_utc).total_seconds() // 60)
-    sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
+    minutes = round(abs(hours) * 60)
+    sign = "-" if hours < 0 and minutes else ""
     return f"{sign}{minutes // 60}:{minutes % 60:02d}"
 
 
@@ -209,6 +211,7 @@ def _render_detail(ticket: Ticket, status: int = 200, errors=(), **override):
                            history_labels=HISTORY_LABELS, field_labels=FIELD_LABELS,
                            identity_outcomes=IDENTITY_OUTCOMES,
                            estimate=sla.ticket_estimate(ticket), overdue=sla.is_overdue(ticket),
+                           left=time_left_text(ticket, now()), units=sla.units_label(),
                            errors=list(errors), identity_available=bool(
                                current_state().pm.hook.sep_start_identity_check.get_hookimpls()),
                            **forms), status

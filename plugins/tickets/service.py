@@ -208,7 +208,8 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
         if registered_by is not None:
             audit(registered_by, "ticket_registered", "ticket", ticket.number, reason=f"channel {channel}")
         _notify(ticket, _l("Your request %(number)s has been received."), _l(
-            "We have received your request %(number)s. The deadline for an answer is %(due)s (Moscow time)."))
+            "We have received your request %(number)s. The deadline for an answer is %(due)s (Moscow time)."),
+            with_rule=True)
         hook().sep_on_ticket_created(ticket=ticket)
         if commit:
             db.session.commit()
@@ -299,7 +300,7 @@ def request_url(ticket: Ticket) -> str:
     return current_app.config["SEP_PUBLIC_URL"].rstrip("/") + "/requests/" + ticket.number
 
 
-def _notify(ticket: Ticket, short, body, extra: str = "") -> None:
+def _notify(ticket: Ticket, short, body, extra: str = "", with_rule: bool = False) -> None:
     """An in-cabinet notification and an e-mail (through the outbox) in the citizen's language."""
     owner = _owner(ticket)
     locale = (owner.locale if owner else None) or "ru"
@@ -308,6 +309,7 @@ def _notify(ticket: Ticket, short, body, extra: str = "") -> None:
     with force_locale(locale):
         text = str(short) % values
         mail_body = str(body) % values
+        mail_body += (" " + sla.rule_text() if with_rule else "")
         mail_body += ("\n\n" + extra if extra else "")
         mail_body += "\n\n" + _("Status: %(status)s", status=status_label(ticket.status))
         if owner is not None:  # the page is the owner's only (a request without an account has none)

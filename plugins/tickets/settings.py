@@ -1,7 +1,12 @@
 """tickets settings and their defaults (override under SEP_PLUGIN_CONFIG["tickets"])."""
 
 DEFAULTS = {
-    # Working hours to an answer (the deadline clock runs on the calendar's working time).
+    # The answer-time rule: which time counts towards deadline_hours (see docs/plugins/tickets.md).
+    # "clock_hours_on_working_days": clock hours on working days of the calendar only (Friday 17:00
+    # -> Monday 17:00; filed on a day off: counted from 00:00 of the next working day);
+    # "working_hours": the working hours of the "tickets" service (06:00-18:00).
+    # The home page, the request form and page, the e-mails, the desk and the API all read these two.
+    "deadline_policy": "clock_hours_on_working_days",
     "deadline_hours": 24,
     # The citizen may reopen an answered request within this many days; later it is closed for good.
     "reopen_days": 14,

@@ -1,9 +1,19 @@
-"""The deadline clock and the load-based estimate.
+"""The deadline clock (the answer-time policy) and the load-based estimate.
 
-Working time comes from ``sep_core.deadline("tickets", start, hours)`` (the calendar plugin's
-working hours, or wall-clock time without one). The inverse — how many working hours lie between
-two moments — is found by bisection on that same function, so pausing, resuming and the estimate
-agree with whatever calendar is enabled.
+The deadline policy (setting ``deadline_policy``) decides which time counts towards
+``deadline_hours``:
+
+- ``clock_hours_on_working_days`` (default): clock hours, but only on working days of the
+  calendar (``sep_core.deadline("working_days", ...)``: a calendar service open 00:00-24:00 on
+  every working day). Filed on Friday 17:00 with 24 hours: due on Monday 17:00; filed on a day off:
+  the clock starts at 00:00 of the next working day.
+- ``working_hours``: the working hours of the "tickets" service (06:00-18:00 by default).
+
+Everything that shows or checks a deadline (the home page through ``sep_response_target``, the
+request form and page, e-mails, the desk, the API) reads :func:`policy` and :func:`rule_text`.
+The inverse of the deadline function — how much counted time lies between two moments — is found
+by bisection on that same function, so pausing, resuming, the desk's "time left" and the
+estimate agree with whatever calendar is enabled.
 
 Estimate (documented in docs/plugins/tickets.md):
     ahead     = active requests of the same lane (profile, else queue) created before this one
@@ -22,11 +32,69 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from sep_core import MOSCOW, db, deadline, now, plugin_settings, utcnow_naive
+from sep_core import MOSCOW, ConfigError, db, deadline, ngettext, now, plugin_settings, utcnow_naive
+from sep_core import gettext as _
 
 from .models import ACTIVE, Ticket
 
 PRECISION_HOURS = 1 / 14400  # a quarter of a second; results are rounded to whole seconds
+CLOCK_ON_WORKING_DAYS = "clock_hours_on_working_days"
+WORKING_HOURS = "working_hours"
+POLICIES = {CLOCK_ON_WORKING_DAYS: "working_days", WORKING_HOURS: "tickets"}
+"""Each policy and the calendar service whose open time its clock counts."""
+
+
+def policy() -> str:
+    """The configured deadline policy (checked at start-up by :func:`check_settings`)."""
+    return str(plugin_settings("tickets")["deadline_policy"])
+
+
+def clock_service() -> str:
+    """The calendar service the deadline clock runs on under the current policy."""
+    return POLICIES[policy()]
+
+
+def deadline_hours() -> float:
+    return float(plugin_settings("tickets")["deadline_hours"])
+
+
+def check_settings(app) -> None:
+    """Stop start-up on a policy or hours the clock cannot use (``sep_startup``)."""
+    settings = plugin_settings("tickets", app)
+    if settings["deadline_policy"] not in POLICIES:
+        raise ConfigError(f"tickets: deadline_policy must be one of {sorted(POLICIES)}, "
+                          f"not {settings['deadline_policy']!r}")
+    hours = settings["deadline_hours"]
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours < 10_000:
+        raise ConfigError(f"tickets: deadline_hours must be a positive number of hours, not {hours!r}")
+
+
+def _hours_number(hours: float) -> str:
+    return str(int(hours)) if float(hours).is_integer() else f"{hours:g}".replace(".", ",")
+
+
+def rule_text() -> str:
+    """The answer-time rule in the reader's language, as the home page and the form say it."""
+    hours = deadline_hours()
+    count = int(hours) if float(hours).is_integer() else 5
+    if policy() == WORKING_HOURS:
+        return ngettext("We answer within %(hours)s working hour.", "We answer within %(hours)s working hours.",
+                        count, hours=_hours_number(hours))
+    return ngettext("We answer within %(hours)s hour; only working days count (weekends and public holidays "
+                    "do not).", "We answer within %(hours)s hours; only working days count (weekends and public "
+                    "holidays do not).", count, hours=_hours_number(hours))
+
+
+def units_label() -> str:
+    """What the desk's "time left" counts, under the current policy."""
+    if policy() == WORKING_HOURS:
+        return _("working hours")
+    return _("hours of working days")
+
+
+def response_target() -> dict:
+    """``sep_response_target``: the rule for other plugins (the home page)."""
+    return {"policy": policy(), "hours": deadline_hours(), "text": rule_text()}
 
 
 def to_naive_utc(moment: datetime) -> datetime:
@@ -37,16 +105,16 @@ def from_naive_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(MOSCOW)
 
 
-def working_hours_between(start: datetime, end: datetime, upper: float) -> float:
-    """Working hours of the tickets service from ``start`` to ``end`` (at most ``upper``)."""
+def working_hours_between(start: datetime, end: datetime, upper: float, service: str = "tickets") -> float:
+    """Open hours of the service from ``start`` to ``end`` (at most ``upper``)."""
     if end <= start:
         return 0.0
-    if deadline("tickets", start, upper) <= end:
+    if deadline(service, start, upper) <= end:
         return upper
     lo, hi = 0.0, upper
     while hi - lo > PRECISION_HOURS:
         mid = (lo + hi) / 2
-        if deadline("tickets", start, mid) <= end:
+        if deadline(service, start, mid) <= end:
             lo = mid
         else:
             hi = mid
@@ -65,10 +133,30 @@ def _window_hours(start: datetime, end: datetime, upper: float) -> float:
     return cache[key]
 
 
+def due_for(at: datetime) -> datetime:
+    """The deadline (Moscow time) of a request filed at ``at`` under the current policy."""
+    return deadline(clock_service(), at, deadline_hours())
+
+
+def counted_hours_between(start: datetime, end: datetime) -> float:
+    """Hours the policy counts between two moments (negative when ``end`` is before ``start``)."""
+    upper = max(deadline_hours(), 1.0)
+    if end < start:
+        return -counted_hours_between(end, start)
+    total = 0.0
+    for _round in range(1000):  # a long overdue stretch: count in steps of ``upper``
+        step = working_hours_between(start, end, upper, clock_service())
+        total += step
+        if step < upper:
+            break
+        start = deadline(clock_service(), start, upper)
+    return total
+
+
 def start_clock(ticket: Ticket, at: datetime | None = None) -> None:
     at = at or now()
-    ticket.sla_hours = float(plugin_settings("tickets")["deadline_hours"])
-    ticket.due_at = to_naive_utc(deadline("tickets", at, ticket.sla_hours))
+    ticket.sla_hours = deadline_hours()
+    ticket.due_at = to_naive_utc(deadline(clock_service(), at, ticket.sla_hours))
     ticket.paused_at = None
     ticket.remaining_hours = None
 
@@ -79,7 +167,7 @@ def pause(ticket: Ticket, at: datetime | None = None) -> None:
     at = at or now()
     due = from_naive_utc(ticket.due_at)
     ticket.paused_at = to_naive_utc(at)
-    ticket.remaining_hours = working_hours_between(at, due, ticket.sla_hours) if at < due else None
+    ticket.remaining_hours = working_hours_between(at, due, ticket.sla_hours, clock_service()) if at < due else None
 
 
 def resume(ticket: Ticket, at: datetime | None = None) -> None:
@@ -87,7 +175,7 @@ def resume(ticket: Ticket, at: datetime | None = None) -> None:
         return
     at = at or now()
     if ticket.remaining_hours is not None:  # an overdue request stays overdue
-        ticket.due_at = to_naive_utc(deadline("tickets", at, ticket.remaining_hours))
+        ticket.due_at = to_naive_utc(deadline(clock_service(), at, ticket.remaining_hours))
     ticket.paused_at = None
     ticket.remaining_hours = None
 
@@ -133,7 +221,7 @@ def estimate(queue: str, profile: str = "", created_before: datetime | None = No
     per_hour = answered / hours if measured else float(settings["estimate_default_per_hour"])
     work = (ahead + 1) / per_hour
     eta = deadline("tickets", at, work)
-    due = due_at if due_at is not None else to_naive_utc(deadline("tickets", at, float(settings["deadline_hours"])))
+    due = due_at if due_at is not None else to_naive_utc(due_for(at))
     return Estimate(at=eta, ahead=ahead, per_hour=per_hour, measured=measured, work_hours=work,
                     overloaded=to_naive_utc(eta) > due)
 
@@ -145,5 +233,15 @@ def ticket_estimate(ticket: Ticket, at: datetime | None = None) -> Estimate | No
     return estimate(ticket.queue, ticket.profile, ticket.created_at, ticket.due_at, at)
 
 
-__all__ = ["Estimate", "estimate", "from_naive_utc", "is_overdue", "pause", "resume", "start_clock",
-           "ticket_estimate", "to_naive_utc", "utcnow_naive", "working_hours_between"]
+def time_left(ticket: Ticket, at: datetime | None = None) -> float | None:
+    """Hours left to the deadline in the policy's own units (negative: overdue); None when the
+    clock does not run (waiting for the citizen, answered, closed)."""
+    if ticket.status not in ACTIVE or ticket.due_at is None or ticket.paused_at is not None:
+        return None
+    return counted_hours_between(at or now(), from_naive_utc(ticket.due_at))
+
+
+__all__ = ["Estimate", "check_settings", "clock_service", "counted_hours_between", "due_for", "estimate",
+           "from_naive_utc", "is_overdue", "pause", "policy", "response_target", "resume", "rule_text",
+           "start_clock", "ticket_estimate", "time_left", "to_naive_utc", "units_label", "utcnow_naive",
+           "working_hours_between"]

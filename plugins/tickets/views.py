@@ -45,6 +45,7 @@ def format_moment(value) -> str:
 
 
 blueprint.add_app_template_global(status_label, "tickets_status_label")
+blueprint.add_app_template_global(sla.rule_text, "tickets_answer_rule")
 
 
 def signed_in(view):
@@ -84,11 +85,12 @@ def _prefill(form: TicketForm) -> None:
         form.category.data = request.args["category"][:40]
 
 
-def form_estimate(category_code: str | None) -> sla.Estimate:
-    """The estimate for a request filed now in the lane of this category (the queue and profile the
-    request would get; no category: the duty queue, as filing does)."""
+def form_estimate(category_code: str | None, at=None) -> sla.Estimate:
+    """The estimate for a request filed now (or at ``at``) in the lane of this category (the queue
+    and profile the request would get; no category: the duty queue, as filing does)."""
     category = service.category_by_code((category_code or "")[:40])
-    return sla.estimate((category.queue if category else "") or "duty", (category.profile if category else "") or "")
+    return sla.estimate((category.queue if category else "") or "duty", (category.profile if category else "") or "",
+                        at=at)
 
 
 def _tokens(raw: str | None) -> list[str]:

@@ -1,4 +1,5 @@
-"""The home page says the hours and the response target that are configured, not fixed text."""
+"""The home page says the hours (the calendar's) and the response target (the request service's
+answer-time rule) that are configured, not fixed text."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from sep_core import hookimpl, service_schedule
 
 FALLBACK_PHONE_RU = "С 06:00 до 18:00 по московскому времени в рабочие дни. В выходные и праздничные дни не работаем."
-FALLBACK_TICKETS_RU = "Мы отвечаем в течение 24 рабочих часов."
+FALLBACK_TICKETS_RU = "Мы отвечаем в течение 24 часов; считаются только рабочие дни."
+RULE_RU = "Мы отвечаем в течение 24 часов; считаются только рабочие дни (выходные и праздники не считаются)."
 
 OTHER_HOURS = {
     "services": {
@@ -17,7 +19,6 @@ OTHER_HOURS = {
         "tickets": {"days": "working", "hours": ["09:00-17:00"]},
         "bot": {"days": "all", "hours": ["07:00-23:00"]},
     },
-    "response_hours": 8,
 }
 
 
@@ -32,11 +33,12 @@ def test_default_calendar_hours_and_response_target_in_russian(client):
     html = client.get("/").get_data(as_text=True)
     assert ("С 06:00 до 18:00 по московскому времени в рабочие дни, в предпраздничные дни до 17:00. "
             "В выходные и праздничные дни не работаем.") in card(html, "way-phone")
-    assert "Мы отвечаем в течение 24 рабочих часов." in card(html, "way-request")
+    assert RULE_RU in card(html, "way-request")
     assert "круглосуточно" in card(html, "way-bot")
 
 
 @pytest.mark.sep_plugin_config("calendar_ru", OTHER_HOURS)
+@pytest.mark.sep_plugin_config("tickets", {"deadline_policy": "working_hours", "deadline_hours": 8})
 def test_configured_hours_and_response_target_are_shown(client):
     html = client.get("/").get_data(as_text=True)
     phone = card(html, "way-phone")
@@ -60,8 +62,8 @@ def test_configured_hours_and_response_target_are_shown(client):
         "phone": {"days": "working", "hours": ["06:00-18:00"], "short_day_hours": ["06:00-18:00"]},
         "tickets": {"days": "all", "hours": ["00:00-24:00"]},
     },
-    "response_hours": 1,
 })
+@pytest.mark.sep_plugin_config("tickets", {"deadline_policy": "working_hours", "deadline_hours": 1})
 def test_short_days_not_shorter_and_one_hour_target(client):
     html = client.get("/").get_data(as_text=True)
     phone = card(html, "way-phone")
@@ -88,7 +90,12 @@ class Abstains:
 
 
 class Office:
-    """Another calendar: a break at lunch, closed on pre-holiday days, a fractional target."""
+    """Another calendar: a break at lunch, closed on pre-holiday days; another request service with a
+    fractional target and no text of its own."""
+
+    @hookimpl
+    def sep_response_target(self):
+        return {"policy": "working_hours", "hours": 1.5}
 
     @hookimpl
     def sep_service_schedule(self, service):
@@ -124,6 +131,10 @@ class Garbled:
         if service == "bot":
             return ["00:00-24:00"]  # not a mapping at all
         return {"days": "sometimes", "hours": "nine to five", "response_hours": "soon"}
+
+    @hookimpl
+    def sep_response_target(self):
+        return {"policy": "soon", "hours": "soon", "text": ""}
 
 
 @pytest.mark.sep_plugins("channel_web")

@@ -55,6 +55,7 @@ def test_numbers_restart_each_year(app, clock, h):
 
 
 @pytest.mark.sep_plugins("calendar_ru", "tickets", "channel_web")
+@pytest.mark.sep_plugin_config("tickets", {"deadline_policy": "working_hours"})
 def test_the_clock_runs_in_working_time_and_pauses_while_waiting(app, clock, duty, h):
     """With the working calendar: filed on Friday 16:00, 24 working hours are not 24 wall hours;
     a pause over the weekend does not eat the remaining time."""

@@ -63,6 +63,7 @@ def test_overdue_request_tells_the_citizen_honestly(app, client, citizen, clock,
 
 
 @pytest.mark.sep_plugins("calendar_ru", "tickets", "channel_web")
+@pytest.mark.sep_plugin_config("tickets", {"deadline_policy": "working_hours"})
 def test_pause_over_a_weekend_keeps_the_exact_working_time_left(app, clock, duty, h):
     from sep_plugins.tickets import service, sla
 

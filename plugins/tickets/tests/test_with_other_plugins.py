@@ -20,7 +20,7 @@ def test_filing_with_every_plugin_enabled(app, client, citizen, duty, clock, h):
 
     app.extensions["sep"].pm.hook.sep_init_data(app=app, demo=True)  # as `sep init --demo` does
     db.session.commit()
-    clock.set("2026-03-06T17:00:00")  # Friday evening: the deadline counts working hours only
+    clock.set("2026-03-06T17:00:00")  # Friday evening: the deadline counts working days only
     h.login(client, citizen)
     suggestions = client.get("/api/v1/tickets/suggest", query_string={"q": "Как получить выписку из ЭПТС?"})
     answers = suggestions.get_json()["answers"]
@@ -29,7 +29,8 @@ def test_filing_with_every_plugin_enabled(app, client, citizen, duty, clock, h):
     assert response.status_code == 302
     ticket = db.session.execute(db.select(Ticket)).scalar_one()
     due = from_naive_utc(ticket.due_at)
-    assert due == deadline("tickets", clock.moment, 24) and due - clock.moment > timedelta(hours=48)
+    # 7 h of Friday, then Tuesday (the weekend and the transferred day off on Monday do not count).
+    assert due == deadline("working_days", clock.moment, 24) and due.isoformat() == "2026-03-10T17:00:00+03:00"
     cabinet = client.get("/cabinet")
     assert cabinet.status_code == 200 and ticket.number in cabinet.get_data(as_text=True)
     h.login(client, duty)
