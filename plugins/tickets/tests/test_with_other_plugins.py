@@ -3,8 +3,6 @@ only hooks and the facade connect them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from sep_core import db
