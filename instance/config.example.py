@@ -15,8 +15,11 @@ SEP_ENV = "development"
 # Plugins to enable, in priority order: the first listed wins decision hooks (routing,
 # deadlines). None enables every built-in plugin. Names come from the entry-point group
 # "sep_helpdesk.plugins" (`sep plugins --json` lists the enabled ones).
+# "+name" / "-name" add or remove plugins relative to the built-ins (or to the names listed):
+# SEP_PLUGINS = "+demo -client_check" (also as the environment variable SEP_PLUGINS).
 SEP_PLUGINS = None
 # SEP_PLUGINS = ["calendar_ru", "identity_check", "kb_keyword", "tickets", "channel_web"]
+# SEP_PLUGINS = ["+demo"]
 
 # Per-plugin settings; each plugin documents its keys in docs/plugins/<name>.md.
 # A value "$env:NAME" is read from the environment variable NAME (for tokens and secrets).

@@ -22,6 +22,7 @@ from .domain import (
 )
 from .errors import ApiError, ConfigError, DeliveryError, SepError
 from .extensions import csrf, db, login_manager
+from .http import HttpResult, JsonHttp, retry_after_seconds
 from .i18n import gettext, lazy_gettext, ngettext
 from .mail import send_mail
 from .models import ROLES, STAFF_ROLES, AuditEntry, InquiryLog, OutboxMessage, User
@@ -66,10 +67,12 @@ __all__ = [
     "Channel",
     "ConfigError",
     "DeliveryError",
+    "HttpResult",
     "InboundEvent",
     "Inquiry",
     "InquiryLog",
     "InquiryResult",
+    "JsonHttp",
     "OutboxMessage",
     "RateLimiter",
     "RegistryAccess",
@@ -112,6 +115,7 @@ __all__ = [
     "rate_limiter",
     "registry_extract",
     "registry_lookup",
+    "retry_after_seconds",
     "safe_next",
     "send_code",
     "send_mail",

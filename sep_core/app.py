@@ -66,9 +66,10 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
         hops = app.config["SEP_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    names = app.config["SEP_PLUGINS"]
-    names = builtin_plugin_names() if names is None else plugin_loading.parse_plugin_names(names)
-    pm = plugin_loading.build_manager(names, plugins)
+    plan = plugin_loading.plan_plugins(app.config["SEP_PLUGINS"], builtin_plugin_names)
+    pm = plugin_loading.build_manager([name for name, _ in plan], plugins)
+    for name, origin in plan:
+        pm.plugin_info[name].origin = origin
     if app.config["SEP_TRACE_PLUGINS"]:
         _trace_hooks(pm)
     state = SepState(pm=pm, rate_limiter=init_rate_limiter(app))
@@ -92,10 +93,11 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
         for blueprint in group:
             app.register_blueprint(blueprint)
             state.contributed(plugin, "blueprints", blueprint.name)
-    channels = []
+    channels, owners = [], {}
     for plugin, group in collect(pm, "sep_register_channels", app=app):
         for channel in group:
             channels.append(channel)
+            owners[channel.name] = plugin
             state.contributed(plugin, "channels", channel.name)
     state.channels = register_channels(app, channels)
     for plugin, transports in reversed(collect(pm, "sep_transports", app=app)):
@@ -103,7 +105,9 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
         for kind in transports:
             state.contributed(plugin, "transports", kind)
     for channel in state.channels.values():
-        state.transports.setdefault(channel.name, channel.deliver)
+        if channel.name not in state.transports:  # the channel's own deliver is its transport
+            state.transports[channel.name] = channel.deliver
+            state.contributed(owners[channel.name], "transports", channel.name)
     pm.hook.sep_cli(cli=app.cli, app=app)
 
     register_error_handlers(app)

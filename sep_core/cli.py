@@ -72,6 +72,7 @@ def describe_plugins(app, show_all: bool = False) -> list[dict]:
         rows.append({
             "name": info.name,
             "version": info.version,
+            "origin": info.origin,
             "distribution": info.distribution,
             "module": getattr(info.module, "__name__", type(info.module).__name__),
             "hooks": hook_names(pm, info.module),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
@@ -61,6 +62,9 @@ class PluginInfo:
     version: str
     distribution: str
     settings: dict[str, Any] = field(default_factory=dict)
+    origin: str = "config"
+    """Why it is enabled: ``default`` (a built-in, SEP_PLUGINS unset or relative), ``added``
+    (``+name``), ``config`` (named in an explicit list) or ``direct`` (registered by code)."""
 
     @property
     def path(self) -> str:
@@ -87,6 +91,30 @@ def parse_plugin_names(value: str | list[str] | tuple[str, ...]) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def plan_plugins(value: str | list[str] | tuple[str, ...] | None,
+                 defaults: Callable[[], list[str]]) -> list[tuple[str, str]]:
+    """The plugins to enable, in order, each with its origin (see :attr:`PluginInfo.origin`).
+
+    ``None`` means every default, an empty list none. Plain names form an explicit list; ``+name`` appends a plugin and
+    ``-name`` removes one, relative to the explicit names or, when there are none, to the defaults
+    (so ``SEP_PLUGINS="+demo"`` is "the built-ins plus demo"). Removing a plugin that is not in the
+    list is an error: a misspelt ``-name`` would otherwise change nothing, silently."""
+    entries = [] if value is None else parse_plugin_names(value)
+    explicit = [n for n in entries if not n.startswith(("+", "-"))]
+    relative = value is None or (bool(entries) and not explicit)  # an empty list enables nothing
+    plan = [(n, "default") for n in defaults()] if relative else [(n, "config") for n in explicit]
+    for entry in entries:
+        name = entry[1:]
+        if entry.startswith("+") and name and name not in [n for n, _ in plan]:
+            plan.append((name, "added"))
+        elif entry.startswith("-"):
+            if name not in [n for n, _ in plan]:
+                raise ConfigError(f"SEP_PLUGINS removes {name!r}, which is not enabled: "
+                                  f"{', '.join(n for n, _ in plan) or '(none)'}")
+            plan = [(n, origin) for n, origin in plan if n != name]
+    return plan
 
 
 def build_manager(names: list[str], extra: list[tuple[str, object]] | None = None) -> SepPluginManager:
@@ -121,7 +149,8 @@ def build_manager(names: list[str], extra: list[tuple[str, object]] | None = Non
                 distribution=dist.metadata["Name"] if dist else "",
             )
         )
-    direct = [PluginInfo(name=n, module=obj, version="direct", distribution="") for n, obj in extra or []]
+    direct = [PluginInfo(name=n, module=obj, version="direct", distribution="", origin="direct")
+              for n, obj in extra or []]
     loaded = direct + loaded  # type: ignore[operator]
     for info in reversed(loaded):
         pm.register(info.module, name=info.name)
@@ -144,12 +173,18 @@ def validate(pm: SepPluginManager) -> None:
         ) from exc
 
 
-def resolve_secret(value: Any) -> Any:
-    """``"$env:NAME"`` reads the environment variable NAME (secrets stay out of config files)."""
+def resolve_secret(value: Any, where: str = "a setting") -> Any:
+    """``"$env:NAME"`` reads the environment variable NAME (secrets stay out of config files).
+
+    An unset variable is a start-up error naming it: a secret silently read as ``""`` would leave
+    a channel accepting nothing (or, worse, comparing against an empty string)."""
     if isinstance(value, str) and value.startswith("$env:"):
-        return os.environ.get(value[5:], "")
+        name = value[5:]
+        if name not in os.environ:
+            raise ConfigError(f"{where} reads the environment variable {name}, which is not set")
+        return os.environ[name]
     if isinstance(value, dict):
-        return {k: resolve_secret(v) for k, v in value.items()}
+        return {k: resolve_secret(v, f"{where}[{k!r}]") for k, v in value.items()}
     return value
 
 
@@ -175,7 +210,7 @@ def configure_plugins(pm: SepPluginManager, config: dict[str, dict[str, Any]]) -
     for name, info in pm.plugin_info.items():
         settings = dict(declared.get(name, {}))
         settings.update((config or {}).get(name, {}))
-        info.settings = resolve_secret(settings)
+        info.settings = resolve_secret(settings, f"SEP_PLUGIN_CONFIG[{name!r}]")
 
 
 def hook_names(pm: SepPluginManager, plugin: object) -> list[str]:

@@ -16,9 +16,8 @@ from typing import Any
 
 from flask import request
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
-from sep_plugins.channel_social.http import JsonHttp
 
-from sep_core import ConfigError, DeliveryError, InboundEvent
+from sep_core import ConfigError, DeliveryError, InboundEvent, JsonHttp
 
 PATH_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 

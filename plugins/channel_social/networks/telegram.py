@@ -14,9 +14,8 @@ from typing import Any
 
 from sep_plugins.channel_social import conversations
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
-from sep_plugins.channel_social.http import JsonHttp
 
-from sep_core import ConfigError, DeliveryError, InboundEvent, constant_time_equals
+from sep_core import ConfigError, DeliveryError, InboundEvent, JsonHttp, constant_time_equals
 
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

@@ -17,9 +17,8 @@ from typing import Any
 from flask import Response
 from sep_plugins.channel_social import conversations, texts
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
-from sep_plugins.channel_social.http import JsonHttp
 
-from sep_core import DeliveryError, InboundEvent, constant_time_equals, db, json_error, send_mail
+from sep_core import DeliveryError, InboundEvent, JsonHttp, constant_time_equals, db, json_error, send_mail
 
 #: Peer ids of group chats start here (2000000000 + chat_id).
 CHAT_PEER_BASE = 2_000_000_000

@@ -19,9 +19,8 @@ from typing import Any
 
 from flask import jsonify
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
-from sep_plugins.channel_social.http import JsonHttp
 
-from sep_core import DeliveryError, InboundEvent, constant_time_equals
+from sep_core import DeliveryError, InboundEvent, JsonHttp, constant_time_equals
 
 
 def x_signature(secret: str, message: bytes) -> str:

@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
-from sep_plugins.channel_social.http import JsonHttp
 from sep_plugins.channel_social.models import QuotaUse
 
-from sep_core import DeliveryError, InboundEvent, constant_time_equals, db, json_error, now
+from sep_core import DeliveryError, InboundEvent, JsonHttp, constant_time_equals, db, json_error, now
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 LIST_COST, INSERT_COST = 1, 50

@@ -1,4 +1,4 @@
-"""A small JSON-over-HTTP client shared by the networks' API clients.
+"""A small JSON-over-HTTP client for channels' platform APIs (in the facade: ``JsonHttp``).
 
 Base URLs come from settings, so tests point clients at fake servers on 127.0.0.1. Network
 failures (timeouts, refused connections) become temporary :class:`DeliveryError`s; HTTP error
@@ -16,9 +16,26 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from sep_core import DeliveryError, now
+from .clock import now
+from .errors import DeliveryError
 
-USER_AGENT = "sep-helpdesk-channel-social/0.1"
+USER_AGENT = "sep-helpdesk/0.1"
+
+
+def retry_after_seconds(value: str | None, default: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date
+    (RFC 9110 10.2.3), measured against the app's clock (so the frozen test clock applies).
+    ``default`` when absent or unreadable; never negative."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - now()).total_seconds())
+    except (TypeError, ValueError, IndexError):
+        return default
 
 
 @dataclass
@@ -33,17 +50,17 @@ class HttpResult:
 
     def retry_after(self, default: float | None = None) -> float | None:
         """Seconds from a ``Retry-After`` header (delta or HTTP date), else ``default``."""
-        value = self.headers.get("retry-after")
-        if not value:
-            return default
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - now()).total_seconds())
-        except (TypeError, ValueError):
-            return default
+        return retry_after_seconds(self.headers.get("retry-after"), default)
+
+    def raise_for_delivery(self, platform: str) -> None:
+        """The usual reading of a platform's answer in ``send``: 2xx returns; 408, 429 and 5xx (or
+        no answer) raise a temporary DeliveryError honouring ``Retry-After``; any other status
+        raises a permanent one (retrying a 400 or 403 cannot help)."""
+        if self.ok:
+            return
+        if self.status in (0, 408, 429) or self.status >= 500:
+            raise DeliveryError(f"{platform} HTTP {self.status}", retry_after=self.retry_after())
+        raise DeliveryError(f"{platform} HTTP {self.status}", permanent=True)
 
 
 class JsonHttp:
