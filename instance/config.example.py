@@ -87,6 +87,12 @@ SEP_TRUSTED_PROXIES = 0
 # offered a request pre-filled with the question.
 SEP_BOT_CONFIDENCE_THRESHOLD = 0.5
 
+# Chat channels (channel_social's networks, or any ConversationalChannel): a one-time code linking
+# a chat to a personal cabinet lives this many minutes, and this many wrong codes per hour are
+# allowed per chat and per account.
+SEP_CHAT_LINK_CODE_MINUTES = 15
+SEP_CHAT_LINK_ATTEMPTS_PER_HOUR = 5
+
 # Password hashing (werkzeug method string). "scrypt" is memory-hard with N=2**15, r=8, p=1;
 # raise the cost with e.g. "scrypt:65536:8:1". Existing hashes keep working after a change.
 SEP_PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password

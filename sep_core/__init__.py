@@ -4,11 +4,21 @@ Plugins import from here only (``from sep_core import hookimpl, db, Answer, ...`
 else in ``sep_core`` may change between versions.
 """
 
+from . import conversations
 from .api import API_PREFIX, api_doc, json_body, json_error
 from .app import create_app
 from .audit import audit
 from .channels import Channel, WebhookChannel, constant_time_equals, prune_inbound_events
 from .clock import MOSCOW, now, to_moscow, utcnow_naive
+from .conversations import (
+    ConversationalChannel,
+    citizen_locale,
+    id_of,
+    in_citizen_locale,
+    reply_text,
+    request_url,
+    text_of,
+)
 from .domain import (
     SERVICES,
     Answer,
@@ -66,6 +76,7 @@ __all__ = [
     "Availability",
     "Channel",
     "ConfigError",
+    "ConversationalChannel",
     "DeliveryError",
     "HttpResult",
     "InboundEvent",
@@ -91,9 +102,11 @@ __all__ = [
     "api_doc",
     "audit",
     "availability",
+    "citizen_locale",
     "client_requirements",
     "collect_answers",
     "constant_time_equals",
+    "conversations",
     "create_app",
     "csrf",
     "current_state",
@@ -103,7 +116,9 @@ __all__ = [
     "gettext",
     "handle_inquiry",
     "hookimpl",
+    "id_of",
     "identity_channels",
+    "in_citizen_locale",
     "json_body",
     "json_error",
     "lazy_gettext",
@@ -115,11 +130,14 @@ __all__ = [
     "rate_limiter",
     "registry_extract",
     "registry_lookup",
+    "reply_text",
+    "request_url",
     "retry_after_seconds",
     "safe_next",
     "send_code",
     "send_mail",
     "service_schedule",
+    "text_of",
     "to_moscow",
     "ui_slot",
     "utcnow_naive",

@@ -104,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
         state.transports.update(transports)
         for kind in transports:
             state.contributed(plugin, "transports", kind)
+    _enable_conversations(app, pm, state)
     for channel in state.channels.values():
         if channel.name not in state.transports:  # the channel's own deliver is its transport
             state.transports[channel.name] = channel.deliver
@@ -120,6 +121,17 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     with app.app_context():
         pm.hook.sep_startup(app=app)
     return app
+
+
+def _enable_conversations(app: Flask, pm: SepPluginManager, state: SepState) -> None:
+    """With at least one conversational (chat) channel enabled, the core adds its pages and the
+    hooks every chat channel shares (staff replies to chats, codes through chats, personal data),
+    whichever plugin owns the channels."""
+    from .conversations import ConversationalChannel, hooks, views
+
+    if any(isinstance(channel, ConversationalChannel) for channel in state.channels.values()):
+        pm.register(hooks, name=hooks.NAME)
+        app.register_blueprint(views.blueprint)
 
 
 def collect(pm: SepPluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from flask import Blueprint, Flask, Response, current_app, request
+from flask_babel import force_locale
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -101,6 +102,14 @@ class WebhookChannel(Channel):
         return self.webhook_path or f"/hooks/{self.name}"
 
     def handle_webhook(self) -> Response | tuple:
+        """The webhook flow. Texts are in the site's default locale (``BABEL_DEFAULT_LOCALE``)
+        whatever the platform's request says (its Accept-Language, cookies or ``?lang=`` tell
+        nothing about the citizen); a channel that knows the citizen switches with
+        ``in_citizen_locale(user)`` and sets ``event.meta["locale"]`` (the inquiry's locale)."""
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return self._handle_webhook()
+
+    def _handle_webhook(self) -> Response | tuple:
         body = request.get_data(cache=False)
         if len(body) > self.max_body_bytes:
             return json_error(413, "too_large", "Body too large.")
@@ -137,7 +146,8 @@ class WebhookChannel(Channel):
             enqueue(self.name, direct, dedupe_key=f"{self.name}:reply:{event.event_id}"[:200])
         elif event.text is not None:
             inquiry = Inquiry(channel=self.name, text=event.text, sender=event.sender,
-                              user_id=event.meta.get("user_id"), meta=dict(event.meta))
+                              user_id=event.meta.get("user_id"), meta=dict(event.meta),
+                              locale=event.meta.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"])
             result = handle_inquiry(inquiry, commit=False)
             row.inquiry_id = inquiry.id
             payload = self.reply_payload(event, result)

@@ -2,8 +2,10 @@
 point ``sep_core``).
 
 Fixtures: ``make_app``, ``app``, ``client``, ``runner``, ``db``, ``register_plugin``, ``clock``
-(a frozen Moscow clock), ``live_server`` and ``browser_page`` (headless Chromium via
-Playwright). Markers:
+(a frozen Moscow clock, which the outbox follows too), ``fake_http_api`` (a platform's API on
+loopback recording every request), ``live_server`` and ``browser_page`` (headless Chromium via
+Playwright). Helpers: ``deliver_outbox``, ``assert_nothing_stored``, ``sign_in``, ``csrf_token``.
+Markers:
 
 - ``@pytest.mark.sep_plugins("kb_keyword", "channel_web")``: enable exactly these plugins;
 - ``@pytest.mark.sep_config("KEY", value)``: set a config value (repeatable);
@@ -17,12 +19,17 @@ the run rather than skipping.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import threading
+import time
+import urllib.parse
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -290,10 +297,195 @@ def sign_in(client, user):
     return client
 
 
+def create_user(email: str = "citizen@example.ru", role: str = "citizen", *, confirmed: bool = True,
+                locale: str = "ru", **fields: Any):
+    """Create and commit a ``User`` (e-mail and phone confirmed unless ``confirmed=False``), for
+    tests that need a citizen or a staff member without going through the sign-up pages."""
+    import hashlib
+    import secrets
+
+    from .clock import utcnow_naive
+    from .extensions import db
+    from .models import User
+
+    at = utcnow_naive() if confirmed else None
+    digits = str(int(hashlib.sha256(email.encode()).hexdigest(), 16) % 10_000_000).zfill(7)
+    user = User(email=email, phone="+7916" + digits, role=role, locale=locale, surname="Иванова",
+                first_name="Мария", email_confirmed_at=at, phone_confirmed_at=at,
+                session_token=secrets.token_hex(16), **fields)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
 def csrf_token(client, path: str = "/api/v1/csrf") -> str:
     """A CSRF token for the client's session (from the core's token endpoint)."""
     response = client.get(path)
     return response.get_json()["csrf_token"]
+
+
+# --- a platform's API, and the outbox under the frozen clock ----------------------------------------
+
+
+@dataclass
+class FakeResponse:
+    """One scripted answer of :class:`FakeHttpApi`: a status, a JSON body (None: the API's
+    default for the path), headers (``{"Retry-After": "5"}``) and a delay in seconds (longer than
+    the client's timeout to make it time out)."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class FakeHttpApi:
+    """A platform's HTTP API on 127.0.0.1 (a real server in a thread). Every request is recorded
+    in :attr:`requests` as a dict: ``method``, ``path``, ``query`` (dict), ``headers`` (dict),
+    ``body`` (parsed JSON, a form as a dict, else text), ``raw`` (bytes) and the ``status`` given.
+    Answers come from :meth:`respond` in order, then ``default_status`` with :meth:`default_body`."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.queue: list[FakeResponse] = []
+        self.default_status = 200
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
+
+    def default_body(self, path: str) -> Any:
+        """The JSON body of an unscripted answer (override for a platform's success format)."""
+        return {"ok": True}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def respond(self, *responses: FakeResponse | int) -> None:
+        """Queue answers for the next requests: ``respond(FakeResponse(429, headers={"Retry-After":
+        "5"}), 503)`` (a bare int is a status with the default body)."""
+        with self.lock:
+            self.queue.extend(r if isinstance(r, FakeResponse) else FakeResponse(r) for r in responses)
+
+    answer = respond
+
+    def sent(self, path_part: str = "") -> list[dict[str, Any]]:
+        """The recorded requests whose path contains ``path_part``."""
+        return [r for r in self.requests if path_part in r["path"]]
+
+    def _record(self, handler: BaseHTTPRequestHandler) -> FakeResponse:
+        raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        parsed = urllib.parse.urlsplit(handler.path)
+        ctype = handler.headers.get("Content-Type", "")
+        if "json" in ctype:
+            try:
+                body: Any = json.loads(raw or b"null")
+            except ValueError:
+                body = raw.decode(errors="replace")
+        elif "form" in ctype:
+            body = dict(urllib.parse.parse_qsl(raw.decode()))
+        else:
+            body = raw.decode(errors="replace") or None
+        with self.lock:
+            reply = self.queue.pop(0) if self.queue else FakeResponse(self.default_status)
+            self.requests.append({"method": handler.command, "path": parsed.path,
+                                  "query": dict(urllib.parse.parse_qsl(parsed.query)),
+                                  "headers": dict(handler.headers), "body": body, "raw": raw,
+                                  "status": reply.status})
+        return reply
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                reply = api._record(self)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.body if reply.body is not None else api.default_body(urllib.parse.urlsplit(self.path).path)
+                out = json.dumps(body, ensure_ascii=False).encode()
+                try:
+                    self.send_response(reply.status)
+                    for key, value in reply.headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except OSError:
+                    pass  # the client gave up (a timeout)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    def start(self) -> FakeHttpApi:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_http_api() -> Iterator[FakeHttpApi]:
+    """A :class:`FakeHttpApi` on a free loopback port: point a channel's ``api_url`` at ``.url``."""
+    api = FakeHttpApi().start()
+    yield api
+    api.stop()
+
+
+def deliver_outbox(clock: FrozenClock | None = None, *, rounds: int = 20):
+    """Deliver the outbox as ``sep worker`` would, inside an app context, and return the report
+    (``sent``, ``retried``, ``failed``).
+
+    The outbox reads the app's clock, so under the frozen ``clock`` fixture nothing is due before
+    its time. Without ``clock``: one pass over what is due now. With ``clock``: retries too — after
+    each pass the clock is moved to the next pending attempt (honouring backoff and
+    ``Retry-After``), until nothing is pending or ``rounds`` passes ran; the clock stays there."""
+    from sqlalchemy import func, select
+
+    from .clock import MOSCOW
+    from .extensions import db
+    from .models import OutboxMessage
+    from .outbox import DrainReport, drain
+
+    total = DrainReport()
+    for _ in range(rounds):
+        report = drain()
+        total.sent, total.retried, total.failed = (total.sent + report.sent, total.retried + report.retried,
+                                                   total.failed + report.failed)
+        if clock is None:
+            break
+        due = db.session.execute(select(func.min(OutboxMessage.next_attempt_at))
+                                 .where(OutboxMessage.status == "pending")).scalar()
+        if due is None:
+            break
+        clock.set(max(clock(), due.replace(tzinfo=UTC).astimezone(MOSCOW)))
+    return total
+
+
+def assert_nothing_stored() -> None:
+    """Assert that no webhook event, inquiry, outbox message or conversation was stored (what a
+    forged or malformed webhook must leave behind). Call inside an app context."""
+    from sqlalchemy import func, inspect, select
+
+    from .conversations.models import Conversation, Message
+    from .extensions import db
+    from .models import InboundEvent, InquiryLog, OutboxMessage
+
+    existing = set(inspect(db.engine).get_table_names())
+    counts = {model.__tablename__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
+              for model in (InboundEvent, InquiryLog, OutboxMessage, Conversation, Message)
+              if model.__tablename__ in existing}
+    stored = {name: n for name, n in counts.items() if n}
+    assert not stored, f"rows were stored: {stored}"
 
 
 # --- live server and browser ---------------------------------------------------------------------

@@ -1,17 +1,14 @@
 """channel_social: VK, Odnoklassniki and Telegram (and, off by default, Facebook Messenger,
 Instagram, X and YouTube) as channels of the online consultant.
 
-Contributes:
+Each network is a small class in ``networks/`` on ``base.SocialChannel``, itself the core's
+``ConversationalChannel``: conversations, account linking, the request fallback, staff replies
+sent back to the chat, codes through a linked chat, the staff pages (``/staff/social``) and the
+citizen's data come from the core. This plugin contributes:
 - settings, one dict per network (``sep_config_defaults``);
-- one webhook channel per configured network (``sep_register_channels``); each is a small class
-  in ``networks/`` on the shared base ``base.SocialChannel``;
-- the citizen's "linked chats" page and the staff conversations pages (``sep_blueprints``), the
-  cabinet section and the staff navigation item;
-- tables and their migration branch, message catalog;
-- staff replies to requests opened from a chat sent back to that chat (``sep_on_ticket_message``);
-- one-time codes through a linked chat (``sep_identity_channels``, ``sep_send_code``);
-- ``sep social prune`` and ``sep social poll`` (``sep_cli``);
-- its data in the citizen's download, and erasure on account deletion.
+- one webhook channel per configured network (``sep_register_channels``);
+- the YouTube quota table and its migration branch, message catalog;
+- ``sep social prune`` and ``sep social poll`` (``sep_cli``).
 """
 
 from __future__ import annotations
@@ -20,11 +17,11 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
-from . import commands, identity, personal_data, tickets, views
+from . import commands
 from .networks import NETWORKS
 from .settings import defaults
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 HERE = Path(__file__).parent
 
@@ -42,11 +39,6 @@ def sep_register_channels(app):
 
 
 @hookimpl
-def sep_blueprints(app):
-    return [views.blueprint]
-
-
-@hookimpl
 def sep_migration_dirs():
     return [str(HERE / "migrations" / "versions")]
 
@@ -57,40 +49,5 @@ def sep_translation_dirs():
 
 
 @hookimpl
-def sep_ui_cabinet_sections(user):
-    return views.cabinet_section(user)
-
-
-@hookimpl
-def sep_ui_nav_items(user):
-    return views.nav_items(user)
-
-
-@hookimpl
-def sep_on_ticket_message(ticket, message):
-    tickets.forward_ticket_message(ticket, message)
-
-
-@hookimpl
-def sep_identity_channels(user):
-    return identity.channels_for(user)
-
-
-@hookimpl
-def sep_send_code(user, channel, code, purpose):
-    return identity.send_code(user, channel, code, purpose)
-
-
-@hookimpl
 def sep_cli(cli, app):
     cli.add_command(commands.social)
-
-
-@hookimpl
-def sep_user_data(user):
-    return personal_data.export(user)
-
-
-@hookimpl
-def sep_on_user_deleted(user, retention):
-    personal_data.erase(user)

@@ -34,6 +34,6 @@ def poll():
 
 
 def social_channels() -> dict:
-    from sep_plugins.channel_social.base import SocialChannel
+    from .base import SocialChannel
 
     return {name: ch for name, ch in current_state().channels.items() if isinstance(ch, SocialChannel)}

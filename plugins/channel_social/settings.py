@@ -11,8 +11,6 @@ from typing import Any
 COMMON: dict[str, Any] = {
     "request_url": "",          # the request form; "" = SEP_PUBLIC_URL + "/requests/new"
     "cabinet_url": "",          # where citizens link accounts; "" = SEP_PUBLIC_URL + "/social/accounts"
-    "link_code_minutes": 15,    # lifetime of a linking code
-    "link_attempts_per_hour": 5,  # wrong codes allowed per chat and per account
     "event_retention_hours": 48,  # `sep social prune` keeps deduplication rows this long (at least 24)
 }
 

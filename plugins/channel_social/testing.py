@@ -1,20 +1,15 @@
-"""Test helpers of channel_social (also for authors of further networks): a fake platform API on
-loopback that records requests and answers with queued statuses, errors, 429s and timeouts; a test
-answerer and a fake requests plugin; and helpers that post webhooks the way each platform does.
-The pytest fixtures using them are in ``tests/conftest.py``."""
+"""Test helpers of channel_social: the core's fake platform API with each network's success
+answers, a test answerer and a fake requests plugin, and helpers that post webhooks the way each
+platform does. The pytest fixtures using them are in ``tests/conftest.py``. (Authors of channels in
+other distributions use ``sep_core.testing``: ``fake_http_api``, ``deliver_outbox``...)"""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
-import urllib.parse
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 
 from sep_core import Answer, OutboxMessage, User, db, hookimpl, utcnow_naive
-from sep_core.outbox import drain
-from sep_core.testing import sign_in
+from sep_core.testing import FakeHttpApi, FakeResponse, deliver_outbox, sign_in
 
 VK_SECRET = "vk-callback-secret"  # noqa: S105 (a test value)
 VK_GROUP = 193668024
@@ -25,65 +20,14 @@ OK_ADDRESS = "217.20.145.200"  # inside 217.20.145.192/28
 CLIENT_TIMEOUT = 0.4
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: object = None
-    headers: dict = field(default_factory=dict)
-    delay: float = 0.0  # > CLIENT_TIMEOUT: the client times out
+Reply = FakeResponse  # Reply(status, body, headers, delay): one scripted answer of the fake API
 
 
-class FakeApi:
-    """A platform API on 127.0.0.1: every request is recorded; answers come from ``queue`` (per
-    path prefix or global), else ``default`` for the path."""
+class FakeApi(FakeHttpApi):
+    """The core's fake platform API (``sep_core.testing.FakeHttpApi``) answering, by default, in
+    the success format of the network whose path is called."""
 
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.queue: list[Reply] = []
-        self.lock = threading.Lock()
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                parsed = urllib.parse.urlsplit(self.path)
-                ctype = self.headers.get("Content-Type", "")
-                if "json" in ctype:
-                    body = json.loads(raw or b"null")
-                elif "form" in ctype:
-                    body = dict(urllib.parse.parse_qsl(raw.decode()))
-                else:
-                    body = raw.decode() or None
-                with api.lock:
-                    reply = api.queue.pop(0) if api.queue else Reply(body=api.default(parsed.path))
-                    api.requests.append({"method": self.command, "path": parsed.path,
-                                         "query": dict(urllib.parse.parse_qsl(parsed.query)),
-                                         "headers": dict(self.headers), "body": body, "status": reply.status})
-                if reply.delay:
-                    time.sleep(reply.delay)
-                out = json.dumps(reply.body if reply.body is not None else api.default(parsed.path)).encode()
-                try:
-                    self.send_response(reply.status)
-                    for key, value in reply.headers.items():
-                        self.send_header(key, value)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(out)))
-                    self.end_headers()
-                    self.wfile.write(out)
-                except OSError:
-                    pass  # the client gave up (timeout)
-
-            do_GET = do_POST = _handle
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @staticmethod
-    def default(path: str):
+    def default_body(self, path: str):
         if path.startswith("/method/"):
             return {"response": 1}
         if "/bot" in path:
@@ -95,24 +39,6 @@ class FakeApi:
         if path.startswith("/2/dm_conversations"):
             return {"data": {"dm_event_id": "1", "dm_conversation_id": "1-2"}}
         return {"ok": True}
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def answer(self, *replies: Reply) -> None:
-        self.queue.extend(replies)
-
-    def sent(self, path_part: str = "") -> list[dict]:
-        return [r for r in self.requests if path_part in r["path"]]
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Answerer:
@@ -242,7 +168,7 @@ def outbox(kind: str | None = None) -> list[OutboxMessage]:
 
 
 def deliver_all():
-    return drain()
+    return deliver_outbox()
 
 
 def staff_page(app) -> str:

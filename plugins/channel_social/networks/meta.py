@@ -15,10 +15,9 @@ import hmac
 from typing import Any
 
 from flask import Response
-from sep_plugins.channel_social import conversations
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
 
-from sep_core import DeliveryError, InboundEvent, JsonHttp, constant_time_equals, json_error
+from sep_core import DeliveryError, InboundEvent, JsonHttp, constant_time_equals, conversations, json_error
 
 RETRY_CODES = {1, 2, 4, 17, 32, 613}   # unknown/temporary, app/user/page rate limits
 UNAVAILABLE_CODES = {551}              # "this person isn't available right now"

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sep_plugins.channel_social import conversations
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
 
-from sep_core import ConfigError, DeliveryError, InboundEvent, JsonHttp, constant_time_equals
+from sep_core import ConfigError, DeliveryError, InboundEvent, JsonHttp, constant_time_equals, conversations
 
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

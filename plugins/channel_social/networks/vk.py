@@ -15,10 +15,20 @@ import secrets
 from typing import Any
 
 from flask import Response
-from sep_plugins.channel_social import conversations, texts
+from sep_plugins.channel_social import texts
 from sep_plugins.channel_social.base import SocialChannel, id_of, text_of
 
-from sep_core import DeliveryError, InboundEvent, JsonHttp, constant_time_equals, db, json_error, send_mail
+from sep_core import (
+    DeliveryError,
+    InboundEvent,
+    JsonHttp,
+    constant_time_equals,
+    conversations,
+    db,
+    in_citizen_locale,
+    json_error,
+    send_mail,
+)
 
 #: Peer ids of group chats start here (2000000000 + chat_id).
 CHAT_PEER_BASE = 2_000_000_000
@@ -144,7 +154,8 @@ class VkChannel(SocialChannel):
         conversation = self.mark_chat(payload, conversations.NO_MESSAGES)
         user = conversations.linked_user(conversation) if conversation is not None else None
         if user is not None and user.email:
-            with texts.in_locale(user):
-                subject, body = texts.vk_no_messages_subject(), texts.vk_no_messages_body(payload["text"])
+            with in_citizen_locale(user):
+                subject = texts.vk_no_messages_subject()
+                body = texts.vk_no_messages_body(payload["text"], self.request_url())
             send_mail(user.email, subject, body, dedupe_key=f"vk:901:{payload.get('random_id')}")
         db.session.flush()

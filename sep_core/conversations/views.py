@@ -1,4 +1,7 @@
-"""Pages: the citizen's linked accounts (and the cabinet section), and the staff conversations list."""
+"""Pages of conversational channels: the citizen's linked chats (and the cabinet section), and the
+staff conversations list and history (every conversational channel, whichever plugin owns it).
+
+Mounted only when at least one conversational channel is enabled."""
 
 from __future__ import annotations
 
@@ -6,16 +9,19 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sep_plugins.channel_social import linking
-from sep_plugins.channel_social.models import Conversation, Message, TicketLink
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from sep_core import OutboxMessage, audit, current_state, db
-from sep_core import gettext as _
-from sep_core import lazy_gettext as _l
+from ..audit import audit
+from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
+from ..models import OutboxMessage
+from ..state import current_state
+from . import linking
+from .models import Conversation, Message, TicketLink
 
-blueprint = Blueprint("channel_social", __name__, template_folder="templates")
+blueprint = Blueprint("sep_conversations", __name__)
 
 PAGE_SIZE = 50
 
@@ -42,7 +48,11 @@ class FilterForm(FlaskForm):
 
 
 def channel_titles() -> dict[str, str]:
-    return {name: channel.title or name for name, channel in current_state().channels.items()}
+    """Titles of the enabled conversational channels, by name."""
+    from .channel import ConversationalChannel
+
+    return {name: channel.title or name for name, channel in current_state().channels.items()
+            if isinstance(channel, ConversationalChannel)}
 
 
 def _signed_in() -> bool:
@@ -76,11 +86,11 @@ def accounts():
             db.session.commit()
             if outcome == "linked":
                 flash(_("The chat is linked to your cabinet."), "success")
-                return redirect(url_for("channel_social.accounts"))
+                return redirect(url_for("sep_conversations.accounts"))
             redeem_form.code.errors = [_("Too many wrong codes. Try again in an hour.") if outcome == "throttled"
                                        else _("This code is not valid or has expired.")]
     conversations = linking.linked_conversations(current_user)
-    return render_template("channel_social/accounts.html", conversations=conversations, titles=channel_titles(),
+    return render_template("sep/conversations/accounts.html", conversations=conversations, titles=channel_titles(),
                            issue_form=issue_form, redeem_form=redeem_form, unlink_form=UnlinkForm(),
                            shown_code=shown_code, minutes=_minutes()), (422 if redeem_form.errors else 200)
 
@@ -95,11 +105,11 @@ def unlink():
         flash(_("The chat is no longer linked to your cabinet."), "success")
     else:
         flash(_("Nothing to unlink."), "error")
-    return redirect(url_for("channel_social.accounts"))
+    return redirect(url_for("sep_conversations.accounts"))
 
 
 def _minutes() -> int:
-    return int(current_state().settings("channel_social")["link_code_minutes"])
+    return linking.code_minutes()
 
 
 def cabinet_section(user) -> list[Markup]:
@@ -107,7 +117,7 @@ def cabinet_section(user) -> list[Markup]:
         return []
     linked = linking.linked_conversations(user)
     # render_template output is autoescaped HTML, so marking it safe is correct here
-    return [Markup(render_template("channel_social/_cabinet_section.html", conversations=linked,  # noqa: S704
+    return [Markup(render_template("sep/conversations/_cabinet_section.html", conversations=linked,  # noqa: S704
                                    titles=channel_titles()))]
 
 
@@ -117,7 +127,7 @@ STAFF_ROLES = ("duty", "specialist", "admin")
 
 def nav_items(user) -> list[tuple[str, str]]:
     if user is not None and getattr(user, "is_authenticated", False) and user.role in STAFF_ROLES:
-        return [(_("Social networks"), url_for("channel_social.staff_conversations"))]
+        return [(_("Social networks"), url_for("sep_conversations.staff_conversations"))]
     return []
 
 
@@ -151,7 +161,7 @@ def staff_conversations():
         .order_by(OutboxMessage.id.desc()).limit(20)).scalars().all()
     audit(current_user, "list", "social_conversations", channel or "", "staff list of social conversations")
     db.session.commit()
-    return render_template("channel_social/staff_list.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
+    return render_template("sep/conversations/staff_list.html", rows=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE,
                            page=page, channel=channel, titles=titles, failed=failed,
                            failed_conversations=_conversations_of(failed))
 
@@ -180,5 +190,5 @@ def staff_conversation(conversation_id: int):
     tickets = db.session.execute(db.select(TicketLink).filter_by(conversation_id=conversation.id)).scalars().all()
     audit(current_user, "view", "social_conversation", conversation.id, "staff view of a social conversation")
     db.session.commit()
-    return render_template("channel_social/staff_conversation.html", conversation=conversation, messages=messages,
+    return render_template("sep/conversations/staff_conversation.html", conversation=conversation, messages=messages,
                            deliveries=deliveries, tickets=tickets, titles=channel_titles())

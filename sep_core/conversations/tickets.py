@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import logging
 
-from sep_plugins.channel_social import conversations, texts
-from sep_plugins.channel_social.models import Conversation, TicketLink
-
-from sep_core import Inquiry, OutboxMessage, User, current_state, db, enqueue, utcnow_naive
+from ..clock import utcnow_naive
+from ..domain import Inquiry
+from ..extensions import db
+from ..models import OutboxMessage, User
+from ..outbox import enqueue
+from ..state import current_state
+from . import store as conversations
+from . import texts
+from .models import Conversation, TicketLink
 
 SUBJECT_CHARS = 80
 
-log = logging.getLogger("sep.channel_social")
+log = logging.getLogger("sep.conversations")
 
 
 def _reference(ticket) -> tuple[str, str]:
-    """(id, number) of a ticket reference: an object with id/number, or a plain number."""
+    """(id, number) of a ticket reference: an object or a dict with id/number, or a plain number."""
     if isinstance(ticket, str | int):
         return str(ticket), str(ticket)
-    ticket_id = getattr(ticket, "id", None)
-    number = getattr(ticket, "number", None) or ticket_id
+    ticket_id = _field(ticket, "id")
+    number = _field(ticket, "number") or ticket_id
     return str(ticket_id if ticket_id is not None else number), str(number)
 
 
@@ -80,7 +85,7 @@ def forward_ticket_message(ticket, message) -> int:
         key = f"{channel.name}:ticket:{ticket_id}:{_field(message, 'id', default='')}"[:200]
         if db.session.execute(db.select(OutboxMessage.id).filter_by(dedupe_key=key)).first():
             continue  # told already (the event was broadcast twice)
-        with texts.in_locale(ticket_user):
+        with texts.in_citizen_locale(ticket_user):
             text = texts.staff_reply(link.ticket_number or number, body)
         payload = channel.reply(conversation, text, "staff_reply", dedupe_key=key)
         enqueue(channel.name, payload, dedupe_key=key)

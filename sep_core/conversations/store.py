@@ -1,11 +1,15 @@
-"""Conversations per social account, what was said in them, and who the linked citizen is."""
+"""Conversations per chat account, what was said in them, and who the linked citizen is."""
 
 from __future__ import annotations
 
-from sep_plugins.channel_social.models import Conversation, Message
 from sqlalchemy.exc import IntegrityError
 
-from sep_core import InboundEvent, User, current_state, db, utcnow_naive
+from ..clock import utcnow_naive
+from ..domain import InboundEvent
+from ..extensions import db
+from ..models import User
+from ..state import current_state
+from .models import Conversation, Message
 
 OPEN = "open"
 CLOSED = "closed"          # the user blocked the bot (Telegram 403)

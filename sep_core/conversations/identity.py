@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 
-from sep_plugins.channel_social import conversations, texts
-from sep_plugins.channel_social.models import Conversation
-
-from sep_core import current_state, db
-from sep_core import gettext as _
+from ..extensions import db
+from ..i18n import gettext as _
+from ..outbox import enqueue
+from ..state import current_state
+from . import store as conversations
+from . import texts
+from .models import Conversation
 
 
 def _conversation(user, channel: str) -> Conversation | None:
@@ -20,27 +22,25 @@ def _conversation(user, channel: str) -> Conversation | None:
 
 
 def channels_for(user) -> list[str]:
-    from sep_plugins.channel_social.base import SocialChannel
+    from .channel import ConversationalChannel
 
     names = []
     for name, channel in current_state().channels.items():
-        if isinstance(channel, SocialChannel) and _conversation(user, name) is not None:
+        if isinstance(channel, ConversationalChannel) and _conversation(user, name) is not None:
             names.append(name)
     return names
 
 
 def send_code(user, channel: str, code: str, purpose: str) -> bool | None:
-    from sep_plugins.channel_social.base import SocialChannel
-
-    from sep_core import enqueue
+    from .channel import ConversationalChannel
 
     target = current_state().channels.get(channel)
-    if not isinstance(target, SocialChannel):
+    if not isinstance(target, ConversationalChannel):
         return None
     conversation = _conversation(user, channel)
     if conversation is None:
         return None
-    with texts.in_locale(user):
+    with texts.in_citizen_locale(user):
         text = _("Your confirmation code: %(code)s. Do not tell it to anyone, including support staff.", code=code)
     key = f"{channel}:code:{secrets.token_hex(8)}"
     payload = target.reply(conversation, text, "code", dedupe_key=key,

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sep_plugins.channel_social.models import Conversation, LinkCode, LinkFailure
 
-from sep_core import User, db, plugin_settings, utcnow_naive
+from ..clock import utcnow_naive
+from ..extensions import db
+from ..models import User
+from .models import Conversation, LinkCode, LinkFailure
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -81,7 +83,12 @@ def _hash(code: str) -> str:
 
 
 def _ttl() -> timedelta:
-    return timedelta(minutes=int(plugin_settings("channel_social")["link_code_minutes"]))
+    return timedelta(minutes=code_minutes())
+
+
+def code_minutes() -> int:
+    """How long a linking code lives (``SEP_CHAT_LINK_CODE_MINUTES``)."""
+    return int(current_app.config["SEP_CHAT_LINK_CODE_MINUTES"])
 
 
 def _issue(**owner) -> str:
@@ -104,7 +111,7 @@ def issue_for_conversation(conversation: Conversation) -> str:
 
 
 def _throttled(**owner) -> bool:
-    limit = int(plugin_settings("channel_social")["link_attempts_per_hour"])
+    limit = int(current_app.config["SEP_CHAT_LINK_ATTEMPTS_PER_HOUR"])
     since = utcnow_naive() - timedelta(hours=1)
     column, value = next(iter(owner.items()))
     count = db.session.execute(db.select(db.func.count()).select_from(LinkFailure)

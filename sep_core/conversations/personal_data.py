@@ -1,10 +1,9 @@
-"""The citizen's social-channel data: in their download, and erased with their account."""
+"""The citizen's chats: in their download, and erased with their account."""
 
 from __future__ import annotations
 
-from sep_plugins.channel_social.models import Conversation, LinkCode, LinkFailure, Message
-
-from sep_core import db
+from ..extensions import db
+from .models import Conversation, LinkCode, LinkFailure, Message, TicketLink
 
 
 def export(user) -> dict:
@@ -28,8 +27,6 @@ def erase(user) -> None:
         db.session.execute(db.delete(Message).where(Message.conversation_id.in_(ids)))
         db.session.execute(db.delete(LinkCode).where(LinkCode.conversation_id.in_(ids)))
         db.session.execute(db.delete(LinkFailure).where(LinkFailure.conversation_id.in_(ids)))
-        from sep_plugins.channel_social.models import TicketLink
-
         db.session.execute(db.delete(TicketLink).where(TicketLink.conversation_id.in_(ids)))
         db.session.execute(db.delete(Conversation).where(Conversation.id.in_(ids)))
     db.session.execute(db.delete(LinkCode).where(LinkCode.user_id == user.id))
