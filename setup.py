@@ -57,6 +57,7 @@ setup(
         "pyyaml>=6.0",
         "fpdf2>=2.8",
         "fontpkg-pt-sans>=2.3",
+        "smpplib>=2.2.4",
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.1.18"],

@@ -36,7 +36,7 @@ from .http import HttpResult, JsonHttp, retry_after_seconds
 from .i18n import gettext, lazy_gettext, ngettext
 from .mail import send_mail
 from .models import ROLES, STAFF_ROLES, AuditEntry, InquiryLog, OutboxMessage, User
-from .outbox import enqueue
+from .outbox import current_outbox_message_id, enqueue
 from .pipeline import availability, collect_answers, handle_inquiry
 from .plugins import hookimpl
 from .ratelimit import RateLimiter, rate_limiter
@@ -109,6 +109,7 @@ __all__ = [
     "conversations",
     "create_app",
     "csrf",
+    "current_outbox_message_id",
     "current_state",
     "db",
     "deadline",

@@ -22,7 +22,7 @@ def builtin_plugin_names() -> list[str]:
     from .plugins import installed_plugins
 
     preferred = [
-        "calendar_ru", "identity_check", "kb_keyword", "tickets", "client_check",
+        "calendar_ru", "sms_gateway", "identity_check", "kb_keyword", "tickets", "client_check",
         "channel_social", "epts_registry", "channel_web",
     ]
     builtin = {name for name, ep in installed_plugins().items() if ep.value.startswith("sep_plugins.")}

@@ -15,6 +15,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,6 +31,14 @@ from .models import OutboxMessage
 log = logging.getLogger("sep.outbox")
 
 Transport = Callable[[dict[str, Any]], None]
+
+_delivering: ContextVar[int | None] = ContextVar("sep_outbox_delivering", default=None)
+
+
+def current_outbox_message_id() -> int | None:
+    """The id of the outbox message whose transport is running now (None outside a delivery),
+    so a transport can tie what it records (a gateway's message id, a receipt) to the message."""
+    return _delivering.get()
 
 
 def enqueue(kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
@@ -89,13 +98,21 @@ def _claim(limit: int) -> list[int]:
     return claimed
 
 
+def _run_transport(transport: Transport, message: OutboxMessage) -> None:
+    token = _delivering.set(message.id)
+    try:
+        transport(message.payload)
+    finally:
+        _delivering.reset(token)
+
+
 def _deliver_one(message: OutboxMessage, transports: dict[str, Transport]) -> str:
     cfg = current_app.config
     transport = transports.get(message.kind)
     try:
         if transport is None:
             raise DeliveryError(f"no transport for kind {message.kind!r} (plugin disabled?)")
-        transport(message.payload)
+        _run_transport(transport, message)
     except Exception as exc:  # every failure is recorded on the row; nothing escapes the worker
         error = exc if isinstance(exc, DeliveryError) else DeliveryError(f"{type(exc).__name__}: {exc}")
         message.last_error = str(error)[:2000]
