@@ -18,14 +18,17 @@ SEP_ENV = "development"
 # "+name" / "-name" add or remove plugins relative to the built-ins (or to the names listed):
 # SEP_PLUGINS = "+demo -client_check" (also as the environment variable SEP_PLUGINS).
 SEP_PLUGINS = None
-# SEP_PLUGINS = ["calendar_ru", "identity_check", "kb_keyword", "tickets", "channel_web"]
+# SEP_PLUGINS = ["calendar_ru", "sms_gateway", "identity_check", "kb_keyword", "tickets", "channel_web"]
 # SEP_PLUGINS = ["+demo"]
 
 # Per-plugin settings; each plugin documents its keys in docs/plugins/<name>.md.
 # A value "$env:NAME" is read from the environment variable NAME (for tokens and secrets).
 SEP_PLUGIN_CONFIG = {}
 # SEP_PLUGIN_CONFIG = {"channel_web": {"phone_display": "8 800 100-00-00",
-#                                      "social_links": [{"network": "vk", "url": "https://vk.com/..."}]}}
+#                                      "social_links": [{"network": "vk", "url": "https://vk.com/..."}]},
+#                     # production SMS (docs/plugins/sms_gateway.md): "smpp" or "http" (SMS.ru)
+#                     "sms_gateway": {"backend": "smpp", "sender": "SEP-HELP", "smpp_host": "10.0.0.5",
+#                                     "smpp_system_id": "sep", "smpp_password": "$env:SEP_SMPP_PASSWORD"}}
 
 # Shown in the header; "" uses the translated default name.
 SEP_SITE_NAME = ""

@@ -183,6 +183,32 @@ def test_hook_sep_transports(make_app):
     assert delivered == [{"text": "hi"}]
 
 
+def test_a_transport_knows_which_outbox_message_it_delivers(make_app):
+    """``current_outbox_message_id()`` names the row being delivered (so a gateway can tie its
+    own message ids and receipts to it), also on a failed attempt, and is None outside."""
+    from sep_core import DeliveryError, current_outbox_message_id, db, enqueue, hookimpl
+
+    seen = []
+
+    class Recorder:
+        @hookimpl
+        def sep_transports(self, app):
+            def record(payload):
+                seen.append((payload["n"], current_outbox_message_id()))
+                if payload["n"] == 2:
+                    raise DeliveryError("busy")
+
+            return {"recorder": record}
+
+    app = make_app(plugins=[("recorder", Recorder())])
+    with app.app_context():
+        first, second = enqueue("recorder", {"n": 1}), enqueue("recorder", {"n": 2})
+        db.session.commit()
+        drain()
+        assert seen == [(1, first.id), (2, second.id)]
+        assert current_outbox_message_id() is None
+
+
 def test_a_failing_listener_or_database_error_does_not_stop_the_worker(make_app, monkeypatch):
     """``sep worker`` keeps delivering when a sep_on_outbox_failed listener raises, and survives a
     drain that fails (a database restart): claimed messages must not wait for their lease."""
