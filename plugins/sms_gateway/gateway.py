@@ -31,8 +31,7 @@ def transport(app: Flask):
 
 def record_smpp_receipt(receipt: Receipt) -> None:
     receipts.record_status("smpp", receipt.provider_id, receipt.status,
-                           f"{receipt.stat} err:{receipt.error}" if receipt.error.strip("0") else receipt.stat,
-                           at=receipt.done_at)
+                           f"{receipt.stat} err:{receipt.error}" if receipt.error.strip("0") else receipt.stat)
 
 
 def dev_transport(app: Flask):

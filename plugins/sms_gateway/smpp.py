@@ -22,7 +22,6 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import smpplib.client
@@ -61,7 +60,6 @@ MESSAGE_STATES = {1: "ENROUTE", 2: "DELIVRD", 3: "EXPIRED", 4: "DELETED", 5: "UN
 STAT_STATUS = {"DELIVRD": "delivered", "EXPIRED": "expired", "DELETED": "failed", "UNDELIV": "failed",
                "REJECTD": "failed", "UNKNOWN": "unknown", "ACCEPTD": "submitted", "ENROUTE": "submitted"}
 RECEIPT_TEXT = re.compile(rb"id:(?P<id>\S+).*?stat:(?P<stat>[A-Z]+)(?:.*?err:(?P<err>\w+))?", re.S)
-DONE_DATE = re.compile(rb"done date:(?P<date>\d{10,12})")
 
 
 @dataclass
@@ -70,7 +68,6 @@ class Receipt:
     status: str
     stat: str
     error: str = ""
-    done_at: datetime | None = None
 
 
 def status_name(status: int) -> str:
@@ -108,7 +105,9 @@ def parse_receipt(pdu: Any) -> Receipt | None:
     """A delivery receipt from a ``deliver_sm``, or None for anything else (a citizen's reply).
 
     The TLVs ``receipted_message_id`` and ``message_state`` win when present; otherwise the
-    de-facto text format (``id:... stat:DELIVRD err:000 ... done date:YYMMDDhhmm``)."""
+    de-facto text format (``id:... stat:DELIVRD err:000 ...``). Its ``done date`` is in the
+    SMSC's local time zone, which the protocol does not name, so the status time is when the
+    receipt arrived."""
     if (int(getattr(pdu, "esm_class", 0) or 0) & RECEIPT_MASK) != RECEIPT_TYPE:
         return None
     text = bytes(getattr(pdu, "short_message", b"") or b"")
@@ -120,8 +119,7 @@ def parse_receipt(pdu: Any) -> Receipt | None:
     if not provider_id:
         return None
     error = _text(match.group("err")) if match and match.group("err") else ""
-    return Receipt(provider_id=provider_id, status=STAT_STATUS.get(stat, "unknown"), stat=stat,
-                   error=error, done_at=_done_date(text))
+    return Receipt(provider_id=provider_id, status=STAT_STATUS.get(stat, "unknown"), stat=stat, error=error)
 
 
 def _text(value: Any) -> str:
@@ -130,17 +128,6 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.rstrip(b"\x00").decode("ascii", "replace")
     return str(value)
-
-
-def _done_date(text: bytes) -> datetime | None:
-    match = DONE_DATE.search(text)
-    if not match:
-        return None
-    raw = match.group("date").decode()
-    try:
-        return datetime.strptime(raw, "%y%m%d%H%M%S" if len(raw) == 12 else "%y%m%d%H%M")
-    except ValueError:
-        return None
 
 
 def destination(number: str) -> str:

@@ -127,16 +127,18 @@ def test_a_wrong_password_keeps_the_message_for_a_later_attempt(make_app, smsc):
     assert smsc.submits == []
 
 
-def test_receipt_on_the_session_is_recorded(make_app, smsc):
+def test_receipt_on_the_session_is_recorded(make_app, smsc, clock):
     app = app_for(make_app, smsc.settings())
     with app.app_context():
         outbox_id = queue()
+        clock.advance(minutes=5)
         drain()
         row = db.session.execute(db.select(SmsMessage)).scalar_one()
         assert row.provider_id == smsc.submits[0].message_id
         assert (row.backend, row.status, row.provider_status) == ("smpp", "delivered", "DELIVRD")
         assert row.outbox_id == outbox_id
         assert row.recipient == "+7********67"
+        assert row.status_at.isoformat() == "2026-03-02T07:05:00"  # when it arrived, in UTC
 
 
 @pytest.mark.parametrize(("stat", "status"), [("UNDELIV", "failed"), ("EXPIRED", "expired"), ("DELIVRD", "delivered")])
