@@ -2,13 +2,16 @@
 
 Contributes:
 - settings (``sep_config_defaults``): hours per service, the response target, flags;
-- the calendar, loaded once at start-up (``sep_startup``) from ``data/<year>.json``;
+- the calendar, loaded once at start-up (``sep_startup``) from ``data/<year>.json`` and from the
+  years administrators imported;
 - ``sep_availability``, ``sep_deadline`` and ``sep_service_schedule``, answered from memory (no file
   or database reads);
 - the public page ``/calendar``, its ICS feed, the JSON API and the staff pages (``sep_blueprints``);
 - ``sep calendar ...``, ``sep availability``, ``sep deadline`` (``sep_cli``);
 - tables and their migration branch (``sep_migration_dirs``), its catalog (``sep_translation_dirs``);
-- maintenance announcements: a banner during a window, a home panel before it (``sep_ui_*``).
+- maintenance announcements: a banner during a window, a home panel before it (``sep_ui_*``);
+- a staff banner while a year runs on the five-day-week fallback (no decree loaded), and the
+  import of a new year's decree (``sep calendar import``, the staff calendar page).
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ def sep_ui_nav_items(user):
 
 @hookimpl
 def sep_ui_banners(at):
-    return views.maintenance_banners(at)
+    return views.maintenance_banners(at) + views.fallback_banners(at)
 
 
 @hookimpl

@@ -111,6 +111,28 @@ def load_years(data_dir: Path = DATA_DIR) -> dict[int, dict]:
     return years
 
 
+# The fixed federal holidays of the Labour Code (art. 112 part 1), used only by the fallback year.
+FIXED_HOLIDAYS = (
+    [((1, d), "Новогодние каникулы", "New Year holidays") for d in (1, 2, 3, 4, 5, 6, 8)]
+    + [((1, 7), "Рождество Христово", "Orthodox Christmas"),
+       ((2, 23), "День защитника Отечества", "Defender of the Fatherland Day"),
+       ((3, 8), "Международный женский день", "International Women's Day"),
+       ((5, 1), "Праздник Весны и Труда", "Spring and Labour Day"),
+       ((5, 9), "День Победы", "Victory Day"),
+       ((6, 12), "День России", "Russia Day"),
+       ((11, 4), "День народного единства", "Unity Day")])
+
+
+def fallback_year(year: int) -> dict:
+    """A year the decree of which is not loaded: the standard five-day week with the fixed federal
+    holidays, no transfers and no short days. Used so that no page fails for want of next
+    year's data; staff are warned while it is in use (see :func:`.state.missing_year`)."""
+    return {"format": 1, "year": year, "status": "fallback", "decree": "", "sources": [],
+            "holidays": [{"date": date(year, m, d).isoformat(), "name_ru": ru, "name_en": en}
+                         for (m, d), ru, en in FIXED_HOLIDAYS],
+            "transferred_days_off": [], "working_weekends": [], "short_days": [], "special_non_working_days": []}
+
+
 def parse_date(value: str) -> date:
     try:
         return date.fromisoformat(str(value).strip())

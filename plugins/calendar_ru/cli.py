@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 
 from sep_core import db
 
-from . import operations, queries, state
-from .calendar_data import OVERRIDE_KINDS, CalendarError, parse_date
+from . import operations, queries, state, year_import
+from .calendar_data import OVERRIDE_KINDS, CalendarError, build_days, parse_date, year_totals
 from .models import CalendarOverride, MaintenanceWindow
 
 
@@ -95,6 +95,20 @@ def deadline_command(service: str, start: str, hours: str, as_json: bool) -> Non
         _echo_json(data)
         return
     click.echo(data["due"])
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+@clear_errors
+def import_command(file: str) -> None:
+    """Load a year's production calendar (JSON in the shape of data/<year>.json) into the database."""
+    with open(file, "rb") as fh:
+        raw = fh.read(year_import.MAX_BYTES + 1)
+    data = year_import.import_year(None, raw)
+    t = year_totals(build_days({data["year"]: data}), data["year"])
+    click.echo(f"Loaded {data['year']} ({data['status']}): {t['working_days']} working days, "
+               f"{t['short_days']} short, norm {t['norm_hours_40h']} h")
 
 
 # --- overrides ---------------------------------------------------------------------------------

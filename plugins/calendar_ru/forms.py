@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -64,6 +65,11 @@ class WindowForm(FlaskForm):
     message = TextAreaField(_l("Message for citizens (Russian)"), validators=[
         DataRequired(message=_l("Enter the message.")), Length(max=2000)])
     message_en = TextAreaField(_l("Message for citizens (English)"), validators=[Optional(), Length(max=2000)])
+
+
+class YearForm(FlaskForm):
+    file = FileField(_l("Production calendar of a year (JSON, the shape of the shipped years)"),
+                     validators=[FileRequired(message=_l("Choose a file."))])
 
 
 class DeleteForm(FlaskForm):

@@ -59,3 +59,15 @@ class CalendarVersion(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
+
+
+class CalendarYear(db.Model):
+    """A year's production calendar loaded by an administrator (``sep calendar import`` or the
+    staff page), in the shape of ``data/<year>.json``; it takes precedence over a shipped file."""
+
+    __tablename__ = "calendar_ru_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[dict] = mapped_column(JSON)
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)

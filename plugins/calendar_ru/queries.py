@@ -78,7 +78,7 @@ def year_days(year: int) -> list[Day]:
 def year_json(year: int) -> dict:
     st = state.current()
     days = year_days(year)
-    data = st.years[year]
+    data = st.year_data(year)
     return {
         "year": year,
         "status": data.get("status", "final"),

@@ -22,11 +22,11 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from sep_core import MOSCOW, ConfigError, db, plugin_settings, utcnow_naive
+from sep_core import MOSCOW, ConfigError, db, now, plugin_settings, utcnow_naive
 
-from .calendar_data import CalendarError, Override, build_days, load_years, parse_hours
+from .calendar_data import CalendarError, Override, build_days, fallback_year, load_years, parse_hours
 from .engine import Engine, ServiceSchedule, Window
-from .models import CalendarOverride, CalendarVersion, MaintenanceWindow
+from .models import CalendarOverride, CalendarVersion, CalendarYear, MaintenanceWindow
 
 log = logging.getLogger("sep.calendar_ru")
 EXTENSION = "calendar_ru"
@@ -37,6 +37,7 @@ WORKING_DAYS = "working_days"
 @dataclass
 class CalendarState:
     years: dict[int, dict]
+    """Loaded years: the shipped files, replaced or extended by administrators' imports."""
     schedules: dict[str, ServiceSchedule]
     settings: dict
     engine: Engine
@@ -44,17 +45,32 @@ class CalendarState:
     """The version row's counter when the engine was built; None: not loaded from the DB yet."""
     checked_at: float = -math.inf
     overrides: list[Override] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    file_years: dict[int, dict] = field(default_factory=dict)
+    fallback: dict[int, dict] = field(default_factory=dict)
+    """Years without a loaded decree that the engine covers with the standard five-day week."""
+    horizon: int = 0
+    """The last year the engine covers (loaded or fallback)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def ttl(self) -> float:
         return float(self.settings["cache_ttl_seconds"])
 
-    def build(self, overrides: list[Override], windows: list[Window]) -> Engine:
+    def build(self, overrides: list[Override], windows: list[Window], today: date | None = None) -> Engine:
+        """The engine over the loaded years plus fallback years up to next year (so a deadline
+        or an estimate in late December never runs off the data)."""
         s = self.settings
-        days = build_days(self.years, overrides, bool(s["honour_special_non_working_days"]),
+        this_year = (today or now().date()).year
+        self.horizon = max(max(self.years, default=this_year), this_year + 1)
+        first = min(self.years, default=this_year)
+        self.fallback = {y: fallback_year(y) for y in range(first, self.horizon + 1) if y not in self.years}
+        days = build_days({**self.fallback, **self.years}, overrides, bool(s["honour_special_non_working_days"]),
                           tuple(s["special_regions"]))
         return Engine(days, self.schedules, windows, timedelta(days=float(s["announce_days"])))
+
+    def year_data(self, year: int) -> dict | None:
+        return self.years.get(year) or self.fallback.get(year)
 
 
 def init_app(app: Flask) -> CalendarState:
@@ -75,10 +91,12 @@ def init_app(app: Flask) -> CalendarState:
             0 < response_hours < math.inf):
         raise ConfigError(f"calendar_ru: response_hours must be a positive number of hours, not {response_hours!r}")
     years = load_years()
-    state = CalendarState(years=years, schedules=schedules, settings=settings, engine=None)  # type: ignore[arg-type]
-    state.engine = state.build([], [])
+    state = CalendarState(years=dict(years), file_years=years, schedules=schedules, settings=settings,
+                          engine=None)  # type: ignore[arg-type]
+    today = datetime.now(MOSCOW).date()
+    state.engine = state.build([], [], today)
     app.extensions[EXTENSION] = state
-    missing = missing_year(datetime.now(MOSCOW).date(), state)
+    missing = missing_year(today, state)
     if missing:
         log.warning("calendar_ru: no production calendar data for %s; add data/%s.json", missing, missing)
     return state
@@ -89,10 +107,14 @@ def current() -> CalendarState:
 
 
 def engine() -> Engine:
-    """The current engine: a monotonic-clock comparison per call, a version check per TTL."""
+    """The current engine: a monotonic-clock comparison per call, a version check per TTL, and
+    a rebuild (no database read) when the clock has moved into the engine's last year."""
     state = current()
     if time.monotonic() - state.checked_at >= state.ttl:
         refresh(state)
+    elif now().year >= state.horizon:
+        with state.lock:
+            state.engine = state.build(state.overrides, state.windows)
     return state.engine
 
 
@@ -103,11 +125,13 @@ def refresh(state: CalendarState | None = None, force: bool = False) -> None:
             with db.engine.connect() as conn:
                 version = conn.execute(select(CalendarVersion.version).where(CalendarVersion.id == 1)).scalar()
                 version = version or 0
-                if force or state.version is None or version != state.version:
+                if force or state.version is None or version != state.version or now().year >= state.horizon:
                     overrides = [_override(r) for r in conn.execute(select(CalendarOverride.__table__))]
                     windows = [_window(r) for r in conn.execute(select(MaintenanceWindow.__table__))]
+                    imported = {r.year: r.data for r in conn.execute(select(CalendarYear.year, CalendarYear.data))}
+                    state.years = {**state.file_years, **imported}
                     state.engine = state.build(overrides, windows)
-                    state.overrides = overrides
+                    state.overrides, state.windows = overrides, windows
                     state.version = version
         except SQLAlchemyError:  # tables not created yet (before `sep init`): data files only
             log.debug("calendar_ru: overrides not loaded", exc_info=True)

@@ -12,9 +12,9 @@ from markupsafe import Markup, escape
 from sep_core import ApiError, api_doc, availability, db, now
 from sep_core import gettext as _
 
-from . import operations, queries, state
+from . import operations, queries, state, year_import
 from .calendar_data import CalendarDataMissing, CalendarError, format_hours
-from .forms import DeleteForm, OverrideForm, WindowForm, choice
+from .forms import DeleteForm, OverrideForm, WindowForm, YearForm, choice
 from .messages import fmt, locale
 from .models import CalendarOverride, MaintenanceWindow
 
@@ -66,7 +66,7 @@ def calendar_page():
     if error is None:
         days = queries.year_days(year)
         by_date = {d.date: d for d in days}
-        data = state.current().years[year]
+        data = state.current().year_data(year)
         context.update(
             months=_months(by_date, year, lang),
             data=data,
@@ -215,12 +215,13 @@ def _field_error(form, exc: CalendarError, default: str) -> None:
     field.errors = [*field.errors, exc.localized()]
 
 
-def _missing_warning() -> str | None:
-    year = state.missing_year(now().date())
+def _missing_warning(at: datetime | None = None) -> str | None:
+    year = state.missing_year((at or now()).date())
     if year is None:
         return None
-    return _("There is no production calendar data for %(year)s. Add data/%(year)s.json before the year "
-             "starts: deadlines and hours in that year are refused until then.", year=year)
+    return _("There is no production calendar data for %(year)s: hours and deadlines in that year follow the "
+             "standard five-day week until the decree is loaded. Load it below or with "
+             "\"sep calendar import FILE\".", year=year)
 
 
 @blueprint.route("/staff/calendar", methods=["GET", "POST"])
@@ -239,10 +240,35 @@ def staff_overrides():
         else:
             flash(_("Override for %(date)s saved.", date=row.date.strftime("%d.%m.%Y")), "success")
             return redirect(url_for("calendar_ru.staff_overrides"))
+    return _render_overrides(form, YearForm(), 400 if form.is_submitted() else 200)
+
+
+def _render_overrides(form: OverrideForm, year_form: YearForm, status: int):
     rows = db.session.execute(db.select(CalendarOverride).order_by(CalendarOverride.date.desc())).scalars().all()
-    status = 400 if form.is_submitted() else 200
+    st = state.current()
+    years = [{"year": y, "status": st.years[y].get("status", "final"), "decree": st.years[y].get("decree", ""),
+              "imported": y not in st.file_years or st.years[y] is not st.file_years[y]} for y in sorted(st.years)]
     return render_template("calendar_ru/staff_overrides.html", form=form, rows=rows, delete_form=DeleteForm(),
-                           warning=_missing_warning(), editing=None), status
+                           warning=_missing_warning(), editing=None, year_form=year_form, years=years), status
+
+
+@blueprint.post("/staff/calendar/years")
+def staff_year_import():
+    """An administrator loads a year's decree (the JSON shape of the shipped years)."""
+    require_admin()
+    year_form = YearForm()
+    form = OverrideForm(formdata=None)
+    form.services.choices = _service_choices(calendar_only=True)
+    if year_form.validate_on_submit():
+        try:
+            data = year_import.import_year(current_user, year_form.file.data.read(year_import.MAX_BYTES + 1))
+        except CalendarError as exc:
+            db.session.rollback()
+            year_form.file.errors = [*year_form.file.errors, exc.localized()]
+        else:
+            flash(_("The production calendar for %(year)s is loaded.", year=data["year"]), "success")
+            return redirect(url_for("calendar_ru.staff_overrides"))
+    return _render_overrides(form, year_form, 400)
 
 
 @blueprint.route("/staff/calendar/overrides/<int:override_id>", methods=["GET", "POST"])
@@ -360,6 +386,16 @@ def maintenance_banners(at: datetime) -> list[Markup]:
             out.append(Markup('<div class="banner" role="status">{} {}</div>').format(
                 _("Maintenance until %(end)s (Moscow time).", end=fmt(w.end)), escape(w.text(lang))))
     return out
+
+
+def fallback_banners(at: datetime) -> list[Markup]:
+    """Staff see, on every page, that a year runs on the five-day-week fallback (or soon will)."""
+    if not getattr(current_user, "is_authenticated", False) or not current_user.is_staff:
+        return []
+    warning = _missing_warning(at)
+    if warning is None:
+        return []
+    return [Markup('<div class="banner" role="alert" id="calendar-fallback-warning">{}</div>').format(warning)]
 
 
 def maintenance_panel(at: datetime) -> list[Markup]:
