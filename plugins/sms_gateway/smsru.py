@@ -1,5 +1,5 @@
 """SMS.ru's documented HTTP API (``/sms/send`` and ``/sms/status`` with ``json=1``, and the
-status callback), over the standard library's HTTP client.
+status callback), through the core's ``JsonHttp``.
 
 Sending: ``POST {base}/sms/send`` with ``api_id``, ``to``, ``msg``, ``json=1`` (``from`` and
 ``test`` when set). The answer is ``{"status": "OK", "status_code": 100, "sms": {"<number>":
@@ -15,20 +15,18 @@ retried with backoff; every other error (202 invalid number, 207 no route, 209 s
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sep_core import DeliveryError
+from sep_core import DeliveryError, JsonHttp
 
 log = logging.getLogger("sep.sms_gateway.smsru")
 
 TEMPORARY_CODES = {201, 206, 220, 230, 231, 232, 500}
+SMS_ID = re.compile(r"[0-9A-Za-z-]{1,80}")
 
 #: SMS.ru message status codes -> our statuses.
 STATUS_CODES = {
@@ -93,28 +91,13 @@ class SmsRuClient:
         return found
 
     def _post(self, path: str, form: dict[str, str]) -> dict[str, Any]:
-        body = urllib.parse.urlencode(form).encode()
-        # the scheme is checked at start-up (settings.check): http(s) only, never file:
-        request = urllib.request.Request(self.base_url + path, data=body, method="POST",  # noqa: S310
-                                         headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                  "Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                raw = response.read(1_000_000)
-        except urllib.error.HTTPError as exc:
-            retry_after = _retry_after(exc.headers.get("Retry-After"))
-            temporary = exc.code == 429 or exc.code >= 500
-            raise DeliveryError(f"SMS.ru HTTP {exc.code}", permanent=not temporary,
-                                retry_after=retry_after if temporary else None) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise DeliveryError(f"SMS.ru unavailable: {type(exc).__name__}") from None
-        try:
-            answer = json.loads(raw)
-        except ValueError:
-            raise DeliveryError("SMS.ru answered something that is not JSON") from None
-        if not isinstance(answer, dict):
-            raise DeliveryError("SMS.ru answered something that is not its JSON")
-        return answer
+        """POST a form; 429/5xx and network errors raise a temporary DeliveryError (honouring
+        Retry-After), other HTTP errors a permanent one."""
+        result = JsonHttp(self.base_url, self.timeout).request("POST", path, form=form)
+        result.raise_for_delivery("SMS.ru")
+        if not isinstance(result.data, dict):
+            raise DeliveryError("SMS.ru answered something that is not JSON")
+        return result.data
 
     @staticmethod
     def _check(status: Any, code: Any, what: str) -> None:
@@ -125,14 +108,6 @@ class SmsRuClient:
                             permanent=code not in TEMPORARY_CODES)
 
 
-def _retry_after(value: str | None) -> float | None:
-    try:
-        seconds = float(value) if value else None
-    except ValueError:
-        return None
-    return min(max(seconds, 1.0), 3600.0) if seconds is not None else None
-
-
 def parse_callback(values: list[str]) -> list[tuple[str, int, datetime | None]]:
     """SMS.ru's callback posts ``data[]`` entries, each lines ``sms_status``, the sms_id, the
     status code and a Unix time. Returns (sms_id, code, time) for the well-formed ones."""
@@ -141,8 +116,8 @@ def parse_callback(values: list[str]) -> list[tuple[str, int, datetime | None]]:
         lines = value.replace("\r", "").split("\n")
         if len(lines) < 3 or lines[0] != "sms_status" or not lines[2].lstrip("-").isdigit():
             continue
-        sms_id = lines[1].strip()[:80]
-        if not sms_id:
+        sms_id = lines[1].strip()
+        if not SMS_ID.fullmatch(sms_id):  # SMS.ru ids are digits and dashes; refuse NUL and the rest
             continue
         at = None
         if len(lines) > 3 and lines[3].isdigit():

@@ -99,7 +99,7 @@ def test_provider_down_is_retried(make_app, smsru):
     with app.app_context():
         queue()
         assert drain().retried == 1
-        assert "SMS.ru unavailable" in outbox_row().last_error
+        assert "API unreachable" in outbox_row().last_error
 
 
 @pytest.mark.parametrize("answer", [per_number_error(202), per_number_error(207), (400, None),
@@ -158,11 +158,12 @@ def test_status_callback_records_statuses(make_app, smsru, caplog):
         drain()
         sms_id = smsru.accepted[0]["sms_id"]
     client = app.test_client()
-    data = {"data[]": [f"sms_status\n{sms_id}\n103\n1772434860", "garbage", "sms_status\n\nxx\n1"]}
+    data = {"data[]": [f"sms_status\n{sms_id}\n103\n1772434860", "garbage", "sms_status\n\nxx\n1",
+                       "sms_status\n1\x00\n103\n1", "sms_status\n" + "9" * 81 + "\n103\n1"]}
     response = client.post("/hooks/sms/smsru/cb-secret-1", data=data)
     assert response.status_code == 200 and response.get_data(as_text=True) == "100"
     with app.app_context():
-        row = db.session.execute(db.select(SmsMessage)).scalar_one()
+        row = db.session.execute(db.select(SmsMessage)).scalar_one()  # the malformed ones left no row
         assert (row.status, row.provider_status) == ("delivered", "103")
         assert row.status_at.isoformat() == "2026-03-02T07:01:00"
     # a late intermediate status does not undo the final one
