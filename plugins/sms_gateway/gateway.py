@@ -14,19 +14,22 @@ from flask import Flask
 from sep_core import DeliveryError, db, plugin_settings
 
 from . import receipts, smsru
+from .breaker import hold_back_when_down
 from .smpp import Receipt, SmppSession, smpp_transport
 
 log = logging.getLogger("sep.sms_gateway")
 
 
 def transport(app: Flask):
-    """``deliver(payload)`` for the configured backend."""
-    backend = plugin_settings("sms_gateway", app)["backend"]
-    if backend == "smpp":
-        return smpp_transport(app, receipts.record_accepted, record_smpp_receipt)
-    if backend == "http":
-        return smsru.smsru_transport(app, receipts.record_accepted)
-    return dev_transport(app)
+    """``deliver(payload)`` for the configured backend, held back while the gateway is down."""
+    settings = plugin_settings("sms_gateway", app)
+    if settings["backend"] == "smpp":
+        deliver = smpp_transport(app, receipts.record_accepted, record_smpp_receipt)
+    elif settings["backend"] == "http":
+        deliver = smsru.smsru_transport(app, receipts.record_accepted)
+    else:
+        return dev_transport(app)
+    return hold_back_when_down(app, deliver, float(settings["hold_seconds"]))
 
 
 def record_smpp_receipt(receipt: Receipt) -> None:

@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "backend": "dev",            # "dev" (files in instance/sms/), "smpp" or "http"
     "sender": "",                # sender name or number agreed with the operator/provider
     "timeout_seconds": 10,       # network timeout of one connection or request
+    "hold_seconds": 30,          # after the gateway failed as a whole, hold SMS back this long
     # SMPP 3.4
     "smpp_host": "127.0.0.1",
     "smpp_port": 2775,

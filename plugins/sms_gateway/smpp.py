@@ -31,6 +31,8 @@ import smpplib.smpp
 
 from sep_core import DeliveryError
 
+from .breaker import GatewayDown
+
 log = logging.getLogger("sep.sms_gateway.smpp")
 
 #: smpplib logs every PDU in hex at DEBUG level (numbers and codes in clear): its own logger,
@@ -175,8 +177,8 @@ class SmppSession:
             raise
         if response.is_error():
             self._close_socket()
-            raise DeliveryError(f"SMPP bind refused: {status_name(response.status)}",
-                                permanent=False)  # a configuration or SMSC problem: keep the message
+            # a configuration or SMSC problem, the same for every message: keep them all
+            raise GatewayDown(f"SMPP bind refused: {status_name(response.status)}")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -205,9 +207,10 @@ class SmppSession:
             self._send(pdu)
             response = self._await("submit_sm_resp", pdu.sequence)
             if response.is_error():
-                permanent = response.status not in TEMPORARY
-                raise DeliveryError(f"SMPP submit_sm refused: {status_name(response.status)}",
-                                    permanent=permanent)
+                reason = f"SMPP submit_sm refused: {status_name(response.status)}"
+                if response.status in TEMPORARY:  # throttling, a full queue: the SMSC's state
+                    raise GatewayDown(reason)
+                raise DeliveryError(reason, permanent=True)
             ids.append(_text(response.message_id))
         return ids
 
@@ -225,7 +228,7 @@ class SmppSession:
                 self._send(smpplib.smpp.make_pdu("enquire_link", client=self.client))
                 continue
             except smpplib.exceptions.ConnectionError as exc:
-                raise DeliveryError("SMPP connection lost") from exc
+                raise GatewayDown("SMPP connection lost") from exc
             if pdu.command == "unbind":
                 self._reply(pdu, "unbind_resp")
                 self._close_socket()
@@ -239,7 +242,7 @@ class SmppSession:
         try:
             self.client.send_pdu(pdu)
         except (smpplib.exceptions.ConnectionError, OSError) as exc:
-            raise DeliveryError("SMPP connection lost while sending") from exc
+            raise GatewayDown("SMPP connection lost while sending") from exc
         except smpplib.exceptions.PDUError as exc:
             raise DeliveryError("SMPP session not bound") from exc
 
@@ -249,9 +252,9 @@ class SmppSession:
             try:
                 pdu = self.client.read_pdu()
             except TimeoutError as exc:
-                raise DeliveryError(f"SMPP timeout waiting for {command}") from exc
+                raise GatewayDown(f"SMPP timeout waiting for {command}") from exc
             except (smpplib.exceptions.ConnectionError, OSError) as exc:
-                raise DeliveryError(f"SMPP connection lost waiting for {command}") from exc
+                raise GatewayDown(f"SMPP connection lost waiting for {command}") from exc
             except smpplib.exceptions.PDUError as exc:
                 raise DeliveryError("SMPP: broken PDU from the SMSC") from exc
             if pdu.command == "generic_nack" and pdu.sequence == sequence:
@@ -262,7 +265,7 @@ class SmppSession:
             if pdu.command == "unbind":
                 self._reply(pdu, "unbind_resp")
                 self._close_socket()
-                raise DeliveryError("SMPP: the SMSC closed the session")
+                raise GatewayDown("SMPP: the SMSC closed the session")
             self._handle_unsolicited(pdu)
 
     def _handle_unsolicited(self, pdu: Any) -> int:
@@ -291,8 +294,8 @@ class SmppSession:
                 self.client.state = c.SMPP_CLIENT_STATE_CLOSED
 
 
-def connect_error(exc: Exception) -> DeliveryError:
-    return DeliveryError(f"SMPP unavailable: {type(exc).__name__}")
+def connect_error(exc: Exception) -> GatewayDown:
+    return GatewayDown(f"SMPP unavailable: {type(exc).__name__}")
 
 
 def smpp_transport(app, record_accepted, record_receipt):

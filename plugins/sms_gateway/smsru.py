@@ -23,9 +23,13 @@ from typing import Any
 
 from sep_core import DeliveryError, JsonHttp
 
+from .breaker import GatewayDown
+
 log = logging.getLogger("sep.sms_gateway.smsru")
 
 TEMPORARY_CODES = {201, 206, 220, 230, 231, 232, 500}
+#: Temporary codes about the account or the service, not one number: hold every SMS back.
+ACCOUNT_CODES = {201, 206, 220, 500}
 SMS_ID = re.compile(r"[0-9A-Za-z-]{1,80}")
 
 #: SMS.ru message status codes -> our statuses.
@@ -93,7 +97,12 @@ class SmsRuClient:
     def _post(self, path: str, form: dict[str, str]) -> dict[str, Any]:
         """POST a form; 429/5xx and network errors raise a temporary DeliveryError (honouring
         Retry-After), other HTTP errors a permanent one."""
-        result = JsonHttp(self.base_url, self.timeout).request("POST", path, form=form)
+        try:
+            result = JsonHttp(self.base_url, self.timeout).request("POST", path, form=form)
+        except DeliveryError as exc:  # no answer at all
+            raise GatewayDown(f"SMS.ru: {exc}") from None
+        if result.status == 429 or result.status >= 500:
+            raise GatewayDown(f"SMS.ru HTTP {result.status}", retry_after=result.retry_after())
         result.raise_for_delivery("SMS.ru")
         if not isinstance(result.data, dict):
             raise DeliveryError("SMS.ru answered something that is not JSON")
@@ -104,8 +113,10 @@ class SmsRuClient:
         if status == "OK":
             return
         code = code if isinstance(code, int) else -1
-        raise DeliveryError(f"SMS.ru refused the {what}: status_code {code}",
-                            permanent=code not in TEMPORARY_CODES)
+        reason = f"SMS.ru refused the {what}: status_code {code}"
+        if code in ACCOUNT_CODES:
+            raise GatewayDown(reason)
+        raise DeliveryError(reason, permanent=code not in TEMPORARY_CODES)
 
 
 def parse_callback(values: list[str]) -> list[tuple[str, int, datetime | None]]:

@@ -180,3 +180,28 @@ def test_status_callback_needs_the_secret(make_app, smsru):
     plain = app_for(make_app, smsru.settings())
     assert plain.test_client().post("/hooks/sms/smsru/", data={}).status_code == 404
     assert plain.test_client().post("/hooks/sms/smsru/x", data={}).status_code == 404
+
+
+def test_while_the_provider_is_down_the_other_sms_wait_without_losing_attempts(make_app, smsru, clock):
+    smsru.script = [(503, None)]
+    app = app_for(make_app, smsru.settings())
+    with app.app_context():
+        queue()
+        queue("второе")
+        assert drain().retried == 2
+        rows = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+        assert [r.attempts for r in rows] == [1, 0]
+        assert len(smsru.requests) == 1  # the second SMS did not knock on a door known to be shut
+        clock.advance(seconds=30)
+        assert drain().sent == 2
+    assert len(smsru.accepted) == 2
+
+
+def test_a_limit_for_one_number_does_not_hold_back_the_others(make_app, smsru):
+    smsru.script = [(200, per_number_error(231))]
+    app = app_for(make_app, smsru.settings())
+    with app.app_context():
+        queue()
+        queue("второе")
+        report = drain()
+        assert (report.retried, report.sent) == (1, 1)

@@ -4,6 +4,8 @@ its errors steer the outbox, and how receipts are recorded."""
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 
 import pytest
 from sep_plugins.sms_gateway.models import SmsMessage
@@ -180,16 +182,61 @@ def test_listener_records_receipts_that_come_later(make_app, smsc):
     assert smsc.commands[-1] == "unbind"
 
 
-def test_no_phone_number_or_code_in_logs(make_app, smsc, caplog):
+def test_no_phone_number_or_code_in_logs(make_app, smsc, caplog, clock):
     caplog.set_level(logging.DEBUG)
     smsc.script = [ESME_RTHROTTLED]
-    app = app_for(make_app, smsc.settings(), SEP_OUTBOX_BACKOFF_SECONDS=0)
+    app = app_for(make_app, smsc.settings())
     with app.app_context():
         queue()
         drain()
+        clock.advance(hours=1)
         drain()
     assert len(smsc.submits) == 1
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert logged  # the delivery did log something
     for secret in ("9161234567", "482915", b"9161234567".hex(), "482915".encode("utf-16-be").hex()):
         assert secret not in logged
+
+
+class SilentSmsc:
+    """Accepts TCP connections and never answers (a blackholed SMSC)."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.05)
+        self.port = self.server.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                self.connections.append(self.server.accept()[0])
+            except (TimeoutError, OSError):
+                continue
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=5)
+        for conn in self.connections:
+            conn.close()
+        self.server.close()
+
+
+def test_a_silent_smsc_costs_one_timeout_not_one_per_message(make_app, smsc, clock):
+    silent = SilentSmsc()
+    try:
+        app = app_for(make_app, smsc.settings(smpp_port=silent.port, timeout_seconds=0.3))
+        with app.app_context():
+            for _ in range(3):
+                queue()
+            report = drain()
+            assert (report.retried, report.sent, report.failed) == (3, 0, 0)
+            rows = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+            assert [r.attempts for r in rows] == [1, 0, 0]  # held-back messages lose no attempt
+            assert "timeout" in rows[0].last_error and "held back" in rows[1].last_error
+        assert len(silent.connections) == 1
+    finally:
+        silent.close()
