@@ -73,6 +73,11 @@ def sep_ui_cabinet_sections(user):
     """Return a list of HTML fragments (Markup) for the personal cabinet."""
 
 
+@hookspec
+def sep_ui_desk_panels(user):
+    """Return a list of HTML fragments (Markup) for the top of the staff desk."""
+
+
 # --- channels ---------------------------------------------------------------------------------
 
 
@@ -159,6 +164,26 @@ def sep_identity_check_status(check_id):
 @hookspec(firstresult=True)
 def sep_open_ticket(user, subject, text, channel, inquiry):
     """Open a request for the user from a channel's message; return its reference, or None."""
+
+
+@hookspec
+def sep_specialist_profiles():
+    """Return a list of dicts (code, name, active, ...) of the specialist profiles this plugin manages."""
+
+
+@hookspec(firstresult=True)
+def sep_pick_assignee(ticket, load):
+    """Choose the staff member (a User) a new request is assigned to, or None to leave it in the queue."""
+
+
+@hookspec(firstresult=True)
+def sep_on_duty(user, at):
+    """Return whether the staff member is on shift at the moment, or None when the plugin cannot say."""
+
+
+@hookspec
+def sep_on_shift_ended(user, shift, pick, note):
+    """Hand over the unfinished work of a staff member whose shift has ended."""
 
 
 # --- open registry data -----------------------------------------------------------------------

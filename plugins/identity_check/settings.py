@@ -31,7 +31,8 @@ DEFAULTS = {
     # What happens to a deleted citizen's requests: "anonymise" keeps them without personal
     # data (the retention rule), "delete" removes them. Passed to sep_on_user_deleted.
     "requests_retention": "anonymise",
-    # Specialist profiles offered on the staff page: key -> label (English msgid).
+    # Specialist profiles offered on the staff page when no plugin manages a list
+    # (sep_specialist_profiles, e.g. tickets): key -> label (English msgid).
     "specialist_profiles": {
         "registration_data": N_("Registration data"),
         "tech_support": N_("Technical support"),

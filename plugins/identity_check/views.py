@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from sep_core import ROLES, STAFF_ROLES, User, audit, db, plugin_settings, safe_next, ui_slot
+from sep_core import ROLES, STAFF_ROLES, User, audit, current_state, db, plugin_settings, safe_next, ui_slot
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
@@ -352,7 +352,12 @@ def delete_account():
 
 
 def _profiles() -> dict:
-    return {k: _(v) for k, v in plugin_settings("identity_check")["specialist_profiles"].items()}
+    """The active profiles of the managed list (``sep_specialist_profiles``, e.g. tickets' list);
+    this plugin's ``specialist_profiles`` setting when no plugin manages one."""
+    managed = {str(item["code"]): str(item.get("name") or item["code"])
+               for group in current_state().pm.hook.sep_specialist_profiles() for item in group or []
+               if item.get("active", True)}
+    return managed or {k: _(v) for k, v in plugin_settings("identity_check")["specialist_profiles"].items()}
 
 
 @blueprint.route("/staff", methods=["GET", "POST"])

@@ -9,6 +9,9 @@ Contributes:
 - ``sep tickets ...`` commands (close answered requests after the reopening period, purge
   stale pending uploads);
 - the answer-time rule for the home page (``sep_response_target``);
+- the managed list of specialist profiles (``sep_specialist_profiles``; ``/desk/profiles``,
+  ``sep tickets profiles ...``);
+- the handover of a leaving staff member's unfinished requests (``sep_on_shift_ended``);
 - requests opened from social channels (``sep_open_ticket``);
 - resuming a request when the identity check it asked for ends (``sep_on_identity_checked``), or
   when every technical requirement asked is met (``sep_requested_requirements``,
@@ -17,8 +20,10 @@ Contributes:
 - its data in the citizen's download and erasure on account deletion;
 - the categories on ``sep init`` (``sep_init_data``).
 
-It broadcasts ``sep_on_ticket_created``, ``sep_on_ticket_status_changed`` and
-``sep_on_ticket_message`` and asks ``sep_scan_file`` before keeping an upload.
+It asks ``sep_pick_assignee`` for the assignee of a new (or escalated) request and
+``sep_on_duty`` before assigning someone (a duty roster plugin answers both), broadcasts
+``sep_on_ticket_created``, ``sep_on_ticket_status_changed`` and ``sep_on_ticket_message``, offers
+``sep_ui_desk_panels`` on the desk, and asks ``sep_scan_file`` before keeping an upload.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
-from . import api, data, desk, service, sla, views
+from . import api, data, desk, profiles, service, sla, views
 from . import cli as commands
 from .settings import DEFAULTS
 
@@ -74,6 +79,17 @@ def sep_cli(cli, app):
 @hookimpl
 def sep_init_data(app, demo):
     service.ensure_categories()
+    profiles.ensure_profiles()
+
+
+@hookimpl
+def sep_specialist_profiles():
+    return profiles.hook_answer(views.locale())
+
+
+@hookimpl
+def sep_on_shift_ended(user, shift, pick, note):
+    service.hand_over(user, pick, note)
 
 
 @hookimpl

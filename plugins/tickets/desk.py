@@ -16,7 +16,7 @@ from sep_core import User, audit, current_state, db, identity_channels, now, plu
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
-from . import access, service, sla, storage
+from . import access, profiles, service, sla, storage
 from .forms import (
     AssignForm,
     CannedForm,
@@ -25,6 +25,7 @@ from .forms import (
     EscalateForm,
     IdentityForm,
     PhoneTicketForm,
+    ProfileForm,
     RequirementForm,
     SimpleForm,
     StaffReplyForm,
@@ -49,6 +50,7 @@ desk = Blueprint("tickets_desk", __name__, url_prefix="/desk")
 
 #: What a history entry's kind and a corrected field are called on the desk.
 HISTORY_LABELS = {"created": _l("Created"), "status": _l("Status"), "assigned": _l("Assigned"),
+                  "handed_over": _l("Handed over at the end of a shift"),
                   "field": _l("Corrected"), "escalated": _l("Escalated"), "requirement_met": _l("Requirement met"),
                   "identity_checked": _l("Identity check")}
 #: The outcome of an identity check (the identity plugin's statuses).
@@ -174,6 +176,7 @@ def _forms(ticket: Ticket, **override):
     requirement.requirement_ids.choices = [(r.id, r.name) for r in _requirement_catalog()]
     escalate = EscalateForm(prefix="escalate")
     escalate.assignee.choices = [("", "—"), *_staff_choices()]
+    escalate.profile.choices = profiles.choices(locale(), _("— choose —"))
     if not escalate.profile.data:
         escalate.profile.data = service.default_profile(ticket)
     assign = AssignForm(prefix="assign")
@@ -323,6 +326,7 @@ def _requirement(ticket):
 def _escalate(ticket):
     form = EscalateForm(prefix="escalate")
     form.assignee.choices = [("", "—"), *_staff_choices()]
+    form.profile.choices = profiles.choices(locale(), _("— choose —"))
     if not form.validate_on_submit():
         return "escalate_form", form
     assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
@@ -444,6 +448,7 @@ def canned_delete(canned_id: int):
 def categories():
     service.ensure_categories()
     form = CategoryForm()
+    form.profile.choices = profiles.choices(locale(), "—")
     if form.validate_on_submit():
         code = form.code.data
         row = db.session.execute(select(Category).filter_by(code=code)).scalar_one_or_none() or Category(code=code)
@@ -456,4 +461,33 @@ def categories():
         return redirect(url_for("tickets_desk.categories"))
     items = db.session.execute(select(Category).order_by(Category.position, Category.id)).scalars().all()
     return render_template("tickets/desk_categories.html", form=form, items=items,
+                           locale=locale()), (400 if request.method == "POST" else 200)
+
+
+# --- specialist profiles (admins) ---------------------------------------------------------------------
+
+
+@desk.route("/profiles", methods=["GET", "POST"])
+@admin_only
+def profiles_page():
+    form = ProfileForm()
+    edit = request.args.get("edit", "")[:60]
+    row = next((p for p in profiles.all_profiles() if p.code == edit), None)
+    if request.method == "GET" and row is not None:
+        form.process(obj=row)
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved = profiles.save(form.code.data, form.name_ru.data, form.name_en.data, bool(form.active.data),
+                                  form.position.data)
+        except profiles.ProfileError as exc:
+            errors.append(str(exc))
+        else:
+            audit(current_user, "ticket_profile_saved", "profile", saved.code,
+                  reason="active" if saved.active else "inactive")
+            db.session.commit()
+            flash(_("The profile is saved."), "success")
+            return redirect(url_for("tickets_desk.profiles_page"))
+    items = [{"profile": p, "specialists": len(profiles.specialists(p.code))} for p in profiles.all_profiles()]
+    return render_template("tickets/desk_profiles.html", form=form, items=items, errors=errors,
                            locale=locale()), (400 if request.method == "POST" else 200)

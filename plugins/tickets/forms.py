@@ -82,9 +82,8 @@ class RequirementForm(FlaskForm):
 
 
 class EscalateForm(FlaskForm):
-    profile = StringField(_l("Specialist profile"), validators=[DataRequired(REQUIRED), Length(max=60),
-                                                               Regexp(r"^[a-z0-9_]+$", message=_l(
-                                                                   "Use lower-case letters, digits and _."))])
+    profile = SelectField(_l("Specialist profile"), choices=[], validate_choice=True,
+                          validators=[InputRequired(REQUIRED)])
     assignee = SelectField(_l("Specialist (optional)"), choices=[], validate_choice=True)
     reason = TextAreaField(_l("Reason for the escalation"), validators=[DataRequired(REQUIRED), Length(max=2000)])
 
@@ -97,6 +96,16 @@ class EditForm(ContactFields, FlaskForm):
     category = SelectField(_l("Reason"), choices=[], validate_choice=True)
     subject = StringField(_l("Subject"), validators=[DataRequired(REQUIRED), Length(min=3, max=200)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+
+
+class ProfileForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=60),
+                                              Regexp(r"^[a-z0-9_]+$", message=_l("Use lower-case letters, digits "
+                                                                                 "and _."))])
+    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+    active = BooleanField(_l("Active"), default=True)
 
 
 class CannedForm(FlaskForm):
@@ -112,7 +121,6 @@ class CategoryForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[DataRequired(REQUIRED), Length(max=120)])
     queue = StringField(_l("Queue"), default="duty", validators=[DataRequired(REQUIRED), Length(max=40),
                                                                  Regexp(r"^[a-z0-9_]+$")])
-    profile = StringField(_l("Specialist profile (empty: the queue)"),
-                          validators=[Optional(), Length(max=60), Regexp(r"^[a-z0-9_]*$")])
+    profile = SelectField(_l("Specialist profile (empty: the queue)"), choices=[], validate_choice=True)
     position = IntegerField(_l("Position"), default=0, validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)

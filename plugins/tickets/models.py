@@ -39,6 +39,24 @@ class Category(db.Model):
         return self.name_en if locale == "en" else self.name_ru
 
 
+class Profile(db.Model):
+    """A specialist profile (a kind of non-typical request and the specialists who handle it),
+    managed by admins on /desk/profiles or with ``sep tickets profiles``; escalation and
+    categories pick from the active ones, so a misspelt profile cannot hide a request."""
+
+    __tablename__ = "tickets_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_ru: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_ru
+
+
 class Counter(db.Model):
     """The last request number given out, per year (numbers look like 2026-000123)."""
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sep_core import (
     Inquiry,
@@ -31,7 +31,7 @@ from sep_core import (
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
-from . import sla, storage
+from . import profiles, sla, storage
 from .models import ACTIVE, OPEN, WAITING, Attachment, Category, HistoryEntry, Message, Notification, Ticket
 from .numbering import next_number
 
@@ -205,6 +205,7 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
         db.session.flush()
         written = _attach(ticket, message, files, pending, getattr(user, "id", None), new_ticket=True)
         _history(ticket, registered_by or user, "created", {"channel": channel})
+        _auto_assign(ticket)
         if registered_by is not None:
             audit(registered_by, "ticket_registered", "ticket", ticket.number, reason=f"channel {channel}")
         _notify(ticket, _l("Your request %(number)s has been received."), _l(
@@ -219,6 +220,45 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
         storage.discard(written)
         raise
     return ticket
+
+
+def open_load() -> dict[int, int]:
+    """Open requests per assignee (the weight of the roster's round-robin)."""
+    rows = db.session.execute(select(Ticket.assignee_id, func.count(Ticket.id))
+                              .where(Ticket.status.in_(OPEN), Ticket.assignee_id.is_not(None))
+                              .group_by(Ticket.assignee_id)).all()
+    return {int(user_id): int(count) for user_id, count in rows}
+
+
+def _auto_assign(ticket: Ticket) -> None:
+    """Ask ``sep_pick_assignee`` (a duty roster) for someone on shift in the request's lane."""
+    picked = hook().sep_pick_assignee(ticket=ticket, load=open_load())
+    if picked is not None and getattr(picked, "id", None):
+        ticket.assignee_id = picked.id
+        _history(ticket, None, "assigned", {"to": picked.id, "auto": True})
+
+
+def check_on_duty(user: User) -> None:
+    """Refuse to assign work to someone a roster says is off shift (no roster: no check)."""
+    if hook().sep_on_duty(user=user, at=now()) is False:
+        raise ActionError(_("%(name)s is not on shift now; choose someone on duty.",
+                            name=user.full_name or user.email or str(user.id)))
+
+
+def hand_over(user: User, pick, note: str) -> int:
+    """``sep_on_shift_ended``: give the leaving person's open requests to someone on shift (``pick``),
+    or back to the queue, each with an internal note (no commit: the roster commits)."""
+    tickets = db.session.execute(select(Ticket).where(Ticket.assignee_id == user.id, Ticket.status.in_(OPEN))
+                                 .order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)).scalars().all()
+    load = open_load()
+    for ticket in tickets:
+        successor = pick(ticket, load)
+        ticket.assignee_id = successor.id if successor is not None else None
+        if successor is not None:
+            load[successor.id] = load.get(successor.id, 0) + 1
+        add_message(ticket, None, "note", note, internal=True)
+        _history(ticket, None, "handed_over", {"from": user.id, "to": ticket.assignee_id})
+    return len(tickets)
 
 
 def open_from_channel(user, subject: str, text: str, channel: str) -> Ticket | None:
@@ -390,6 +430,7 @@ def _require_open(ticket: Ticket) -> None:
 
 def take(ticket: Ticket, staff: User) -> None:
     _require_open(ticket)
+    check_on_duty(staff)
     ticket.assignee_id = staff.id
     _history(ticket, staff, "assigned", {"to": staff.id})
     if ticket.status == "new":
@@ -402,6 +443,7 @@ def assign(ticket: Ticket, staff: User, assignee: User) -> None:
     _require_open(ticket)
     if assignee.role not in ("duty", "specialist", "admin") or not assignee.active:
         raise ActionError(_("Requests can be assigned only to staff of the desk."))
+    check_on_duty(assignee)
     ticket.assignee_id = assignee.id
     _history(ticket, staff, "assigned", {"to": assignee.id})
     _commit()
@@ -539,9 +581,11 @@ def default_profile(ticket: Ticket) -> str:
                       meta={"ticket": ticket.number, "category": category.code if category else None,
                             "escalation": True})
     route = hook().sep_route(inquiry=inquiry, answers=[], availability=availability("tickets"))
-    if route is not None and route.action == RouteAction.ESCALATE and route.profile:
+    active = profiles.active_codes()
+    if route is not None and route.action == RouteAction.ESCALATE and route.profile in active:
         return route.profile
-    return (category.profile if category else "") or ""
+    fallback = (category.profile if category else "") or ""
+    return fallback if fallback in active else ""
 
 
 def escalate(ticket: Ticket, staff: User, profile: str, reason: str, assignee: User | None = None) -> None:
@@ -551,11 +595,19 @@ def escalate(ticket: Ticket, staff: User, profile: str, reason: str, assignee: U
         raise ActionError(_("Choose the specialist profile."))
     if not reason.strip():
         raise ActionError(_("Give the reason for the escalation."))
+    try:
+        profiles.check_usable(profile)
+    except profiles.ProfileError as exc:
+        raise ActionError(str(exc)) from None
     if assignee is not None and profile not in (assignee.profiles or []) and assignee.role != "admin":
         raise ActionError(_("That specialist does not have this profile."))
+    if assignee is not None:
+        check_on_duty(assignee)
     old_profile = ticket.profile
     ticket.profile = profile[:60]
     ticket.assignee_id = assignee.id if assignee else None
+    if assignee is None:
+        _auto_assign(ticket)  # a specialist of the profile on shift, if a roster knows one
     add_message(ticket, staff, "escalation", reason, internal=True)
     _history(ticket, staff, "escalated", {"from": old_profile, "to": profile})
     if ticket.status in WAITING:

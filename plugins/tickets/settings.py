@@ -37,6 +37,12 @@ DEFAULTS = {
          "profile": "tech_support"},
         {"code": "other", "name_ru": "Другое", "name_en": "Other", "queue": "duty", "profile": ""},
     ],
+    # Specialist profiles written on first start (admins manage them on /desk/profiles or with
+    # `sep tickets profiles ...` afterwards). Codes named by categories are added too.
+    "profiles": [
+        {"code": "registration_data", "name_ru": "Регистрационные данные", "name_en": "Registration data"},
+        {"code": "tech_support", "name_ru": "Техническая поддержка", "name_en": "Technical support"},
+    ],
     # Suggestions from the consultant while the citizen types: how many, and the minimal text length.
     "suggest_limit": 3,
     "suggest_min_chars": 12,

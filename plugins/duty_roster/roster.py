@@ -1,0 +1,226 @@
+"""Who is on shift, the pick of an assignee among them, and the handover when a shift ends.
+
+Shifts are stored in naive UTC and entered and shown in Moscow time. The roster is "in use" as
+soon as it holds a shift; before that it abstains from ``sep_on_duty`` so a centre without a
+roster works as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from sep_core import MOSCOW, User, current_state, db, now, plugin_settings, to_moscow, utcnow_naive
+from sep_core import gettext as _
+
+from .models import Assignment, Shift
+
+DESK_ROLES = ("duty", "specialist", "admin")
+SHIFT_ROLES = ("duty", "specialist")
+
+
+class RosterError(ValueError):
+    """A shift that cannot be saved; the message is for the person."""
+
+
+def to_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC).astimezone(MOSCOW)
+
+
+def span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """A shift's from-to in Moscow time; an end at or before the start is on the next day."""
+    begin = datetime.combine(day, start, tzinfo=MOSCOW)
+    finish = datetime.combine(day, end, tzinfo=MOSCOW)
+    if finish <= begin:
+        finish += timedelta(days=1)
+    return begin, finish
+
+
+def profiles() -> dict[str, str]:
+    """The active specialist profiles (code -> label) from ``sep_specialist_profiles``."""
+    out: dict[str, str] = {}
+    for group in current_state().pm.hook.sep_specialist_profiles():
+        for item in group or []:
+            if item.get("active", True):
+                out.setdefault(str(item["code"]), str(item.get("name") or item["code"]))
+    return out
+
+
+def check_shift(user: User | None, role: str, profile: str, begin: datetime, end: datetime,
+                ignore_id: int | None = None) -> None:
+    """Refuse a shift the desk could not use: unknown or non-desk person, a role the account does
+    not have, a profile that is not on the list or not the person's, a too long or overlapping shift."""
+    if user is None or not user.active or user.role not in DESK_ROLES:
+        raise RosterError(_("There is no active desk account with this e-mail."))
+    if role not in SHIFT_ROLES:
+        raise RosterError(_("The role must be duty or specialist."))
+    if role == "specialist":
+        if not profile:
+            raise RosterError(_("A specialist's shift needs a profile."))
+        if profile not in profiles():
+            raise RosterError(_("There is no active specialist profile %(profile)s.", profile=profile))
+        if user.role != "admin" and profile not in (user.profiles or []):
+            raise RosterError(_("%(name)s does not have the profile %(profile)s.", name=display_name(user),
+                                profile=profile))
+    elif profile:
+        raise RosterError(_("A duty shift has no profile."))
+    if role == "duty" and user.role == "specialist":
+        raise RosterError(_("%(name)s is a profile specialist, not a duty specialist.", name=display_name(user)))
+    hours = (end - begin).total_seconds() / 3600
+    if not 0 < hours <= float(plugin_settings("duty_roster")["max_shift_hours"]):
+        raise RosterError(_("A shift lasts from a few minutes to %(hours)s hours.",
+                            hours=plugin_settings("duty_roster")["max_shift_hours"]))
+    overlap = select(Shift.id).where(Shift.user_id == user.id, Shift.starts_at < to_utc(end),
+                                     Shift.ends_at > to_utc(begin))
+    if ignore_id is not None:
+        overlap = overlap.where(Shift.id != ignore_id)
+    if db.session.execute(overlap.limit(1)).first() is not None:
+        raise RosterError(_("%(name)s already has a shift at that time.", name=display_name(user)))
+
+
+def add_shift(user: User | None, role: str, profile: str, begin: datetime, end: datetime,
+              created_by: User | None) -> Shift:
+    """Check and add a shift (the caller commits)."""
+    check_shift(user, role, profile, begin, end)
+    shift = Shift(user_id=user.id, role=role, profile=profile or "", starts_at=to_utc(begin), ends_at=to_utc(end),
+                  created_by_id=getattr(created_by, "id", None), created_at=utcnow_naive())
+    db.session.add(shift)
+    db.session.flush()
+    return shift
+
+
+def display_name(user: User | None) -> str:
+    if user is None:
+        return "—"
+    return user.full_name or user.email or str(user.id)
+
+
+@dataclass
+class OnDuty:
+    shift: Shift
+    user: User
+
+    @property
+    def until(self) -> datetime:
+        return from_utc(self.shift.ends_at)
+
+
+def on_duty(at: datetime | None = None) -> list[OnDuty]:
+    """Shifts running at ``at`` (now by default) of active desk accounts, by end time."""
+    moment = to_utc(at or now())
+    rows = db.session.execute(
+        select(Shift, User).join(User, User.id == Shift.user_id)
+        .where(Shift.starts_at <= moment, Shift.ends_at > moment, User.active.is_(True),
+               User.role.in_(DESK_ROLES))
+        .order_by(Shift.ends_at, Shift.id)).all()
+    return [OnDuty(shift, user) for shift, user in rows]
+
+
+def roster_in_use() -> bool:
+    return db.session.execute(select(Shift.id).limit(1)).first() is not None
+
+
+def on_duty_verdict(user, at: datetime | None = None) -> bool | None:
+    """``sep_on_duty``: None while the roster is empty (not in use) or for administrators (who are
+    not rostered); otherwise whether the person has a shift running at ``at``."""
+    if user is None or getattr(user, "role", None) == "admin" or not roster_in_use():
+        return None
+    return any(item.user.id == user.id for item in on_duty(at))
+
+
+def _last_assigned() -> dict[int, datetime]:
+    rows = db.session.execute(select(Assignment.user_id, func.max(Assignment.at)).group_by(Assignment.user_id))
+    return dict(rows.all())
+
+
+def candidates(ticket, at: datetime | None = None, exclude: frozenset[int] = frozenset()) -> list[User]:
+    """The staff on shift who work the request's lane: the profile's specialists for a request with
+    a profile, else the duty specialists."""
+    profile = getattr(ticket, "profile", "") or ""
+    users = []
+    for item in on_duty(at):
+        if item.user.id in exclude:
+            continue
+        works_lane = (item.shift.role == "specialist" and item.shift.profile == profile) if profile \
+            else item.shift.role == "duty"
+        if works_lane:
+            users.append(item.user)
+    return list({u.id: u for u in users}.values())
+
+
+def pick_assignee(ticket, load: dict, at: datetime | None = None, exclude: frozenset[int] = frozenset(),
+                  record: bool = True) -> User | None:
+    """``sep_pick_assignee``: the least-loaded person on shift for the lane; among equals the one who
+    was given a request longest ago (round-robin). None when nobody is on shift for it."""
+    if not plugin_settings("duty_roster")["auto_assign"]:
+        return None
+    users = candidates(ticket, at, exclude)
+    if not users:
+        return None
+    last = _last_assigned()
+    oldest = datetime(1970, 1, 1)
+    chosen = min(users, key=lambda u: (int((load or {}).get(u.id, 0)), last.get(u.id, oldest), u.id))
+    if record:
+        db.session.add(Assignment(user_id=chosen.id, reference=str(getattr(ticket, "number", ""))[:40],
+                                  at=to_utc(at or now())))
+    return chosen
+
+
+def hand_over_ended(at: datetime | None = None) -> int:
+    """Hand over the unfinished work of every shift that has ended and was not handed over yet
+    (``sep roster handover``, run every few minutes from cron). Someone
+    whose next shift has already begun keeps their work. Commits. Returns the shifts handed over."""
+    at = at or now()
+    moment = to_utc(at)
+    ended = db.session.execute(select(Shift).where(Shift.ends_at <= moment, Shift.handed_over_at.is_(None))
+                               .order_by(Shift.ends_at, Shift.id)).scalars().all()
+    if not ended:
+        return 0
+    still_on = {item.user.id for item in on_duty(at)}
+    for shift in ended:
+        shift.handed_over_at = moment
+        if shift.user_id in still_on:
+            continue
+        user = db.session.get(User, shift.user_id)
+        if user is None:
+            continue
+        note = handover_text(shift, user)
+        leaving = frozenset({user.id})
+
+        def pick(ticket, load, _leaving=leaving):
+            return pick_assignee(ticket, load, at, exclude=_leaving)
+
+        current_state().pm.hook.sep_on_shift_ended(user=user, shift=shift_dict(shift), pick=pick, note=note)
+    db.session.commit()
+    return len(ended)
+
+
+def handover_text(shift: Shift, user: User) -> str:
+    begin, end = from_utc(shift.starts_at), from_utc(shift.ends_at)
+    text = _("Handed over at the end of the shift of %(name)s (%(start)s-%(end)s, Moscow time).",
+             name=display_name(user), start=begin.strftime("%d.%m %H:%M"), end=end.strftime("%d.%m %H:%M"))
+    if shift.handover_note.strip():
+        text += " " + _("Note: %(note)s", note=shift.handover_note.strip())
+    return text
+
+
+def shift_dict(shift: Shift) -> dict:
+    return {"id": shift.id, "user_id": shift.user_id, "role": shift.role, "profile": shift.profile,
+            "starts_at": from_utc(shift.starts_at).isoformat(), "ends_at": from_utc(shift.ends_at).isoformat()}
+
+
+def shifts_between(start: datetime, end: datetime) -> list[tuple[Shift, User]]:
+    rows = db.session.execute(select(Shift, User).join(User, User.id == Shift.user_id)
+                              .where(Shift.starts_at < to_utc(end), Shift.ends_at > to_utc(start))
+                              .order_by(Shift.starts_at, Shift.id))
+    return [(s, u) for s, u in rows.all()]
+
+
+def today() -> date:
+    return to_moscow(now()).date()
