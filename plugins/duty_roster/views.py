@@ -18,7 +18,8 @@ from . import importer, roster
 from .forms import ImportForm, NoteForm, ShiftForm, SimpleForm
 from .models import Shift
 
-blueprint = Blueprint("duty_roster", __name__, url_prefix="/desk/roster")
+blueprint = Blueprint("duty_roster", __name__, url_prefix="/desk/roster", static_folder="static",
+                      static_url_path="/static")
 ROLE_LABELS = {"duty": _l("Duty specialist"), "specialist": _l("Profile specialist")}
 DAYS_SHOWN = 7
 

@@ -1,0 +1,68 @@
+"""The roster page and the desk's "On duty now" in headless Chromium: a 360 px phone, the keyboard,
+a CSV import with a file chooser, Russian and English."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.sep_plugins("tickets", "duty_roster", "channel_web"), pytest.mark.browser]
+
+CSV = "email,role,profile,date,from,to\nanna@example.org,duty,,2026-03-02,06:00,14:00\n"
+
+
+def sign_in(page, app, live_server, user) -> None:
+    serializer = app.session_interface.get_signing_serializer(app)
+    value = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": live_server.url}])
+
+
+def fits(page, width: int = 360) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_admin_imports_shifts_by_keyboard_on_a_phone(app, browser_page, live_server, clock, r, tmp_path):
+    admin = r.make_user("admin@example.org", "admin", surname="Админ")
+    r.make_user("anna@example.org", "duty", surname="Анна")
+    clock.set("2026-03-02T09:00:00")
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page, app, live_server, admin)
+    page.goto("/desk/roster")
+    assert page.locator("h1").inner_text() == "График дежурств" and fits(page)
+    csv_file = tmp_path / "shifts.csv"
+    csv_file.write_text(CSV, encoding="utf-8")
+    page.get_by_label("Файл CSV").set_input_files(str(csv_file))
+    page.get_by_label("Файл CSV").focus()
+    page.keyboard.press("Tab")  # to the Import button
+    assert page.evaluate("document.activeElement.textContent") == "Загрузить"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/desk/roster")
+    assert "Загружено смен: 1." in page.inner_text("main")
+    assert "Анна" in page.locator("#on-duty-now").inner_text() and fits(page)
+
+    page.goto("/desk/")  # the desk's panel
+    assert "Анна" in page.locator("#on-duty").inner_text() and fits(page)
+    page.goto("/desk/roster?lang=en")
+    assert page.locator("h1").inner_text() == "Duty roster" and "until 14:00" in page.inner_text("#on-duty-now")
+    # A bad file: the error summary is announced and nothing is added.
+    page.goto("/desk/roster")
+    csv_file.write_text("email,role\nx,y\n", encoding="utf-8")
+    page.get_by_label("Файл CSV").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Загрузить").click()
+    assert "В заголовке должны быть столбцы" in page.locator("[role=alert]").inner_text() and fits(page)
+
+
+def test_profiles_page_on_a_phone(app, browser_page, live_server, r):
+    admin = r.make_user("admin@example.org", "admin")
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page, app, live_server, admin)
+    page.goto("/desk/profiles")
+    assert page.locator("h1").inner_text() == "Профили специалистов" and fits(page)
+    page.get_by_label("Код").fill("extracts")
+    page.get_by_label("Название на русском").fill("Выписки")
+    page.get_by_label("Название на английском").fill("Extracts")
+    page.get_by_label("Название на английском").press("Enter")
+    page.wait_for_url("**/desk/profiles")
+    assert page.locator('tr[data-code="extracts"]').count() == 1
