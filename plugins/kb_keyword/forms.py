@@ -15,17 +15,12 @@ class AskForm(FlaskForm):
     question = TextAreaField(_l("Your question"), validators=[
         DataRequired(_l("Please type a question.")),
         Length(max=MAX_QUESTION, message=_l("The question is too long: at most 2000 characters."))])
+    thread = HiddenField()
+    """The conversation so far (see ``thread``): it travels with the form, not in a cookie."""
 
 
 class PlainForm(FlaskForm):
     """A button with a CSRF token."""
-
-
-class RateForm(FlaskForm):
-    token = HiddenField(validators=[DataRequired()])
-    helpful = HiddenField(validators=[DataRequired()])
-    question = HiddenField(validators=[Optional(), Length(max=MAX_QUESTION)])
-    """The question answered: the page without JavaScript shows it again after the rating."""
 
 
 class EntryActionForm(FlaskForm):

@@ -122,13 +122,15 @@ def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int
         message = verdict.message or _("The consultant is closed for maintenance.")
     elif answered:
         message = ""
-    elif answers:
-        message = _("I am not sure I understood. Maybe one of these answers helps; or send a request to our staff.")
+    elif decision.kind == CLARIFY and shown:
+        message = _("Maybe you are asking about…")
     else:
         message = _("I could not find an answer. Send a request and our staff will answer.")
     found = (1 if best else 0) + len(others)
+    choosing = decision.kind == CLARIFY and bool(shown) and verdict.open
     return {
-        "answered": answered, "understood": True, "token": token, "found": found, "summary": summary(found),
+        "answered": answered, "understood": True, "token": token, "found": found,
+        "summary": choices_summary(len(shown)) if choosing else summary(found),
         "answer": answer_json(best) if best else None,
         "alternatives": [answer_json(a) for a in others],
         "decision": decision.to_json([answer_json(a) for a in shown]),
@@ -142,6 +144,23 @@ def route_for(inquiry: Inquiry, answers: list[Answer], verdict) -> Route:
     """The route of an unlogged question: the same hooks as a logged one, without the log."""
     route = current_app.extensions["sep"].pm.hook.sep_route(inquiry=inquiry, answers=answers, availability=verdict)
     return route or Route(RouteAction.TICKET, queue="duty", reason="no_route")
+
+
+def choices_summary(n: int) -> str:
+    """The status for screen readers when the consultant offers choices."""
+    return ngettext("%(num)d possible answer: please choose", "%(num)d possible answers: please choose", n)
+
+
+def pick(token: Any, entry_id: Any) -> KbEntry:
+    """The citizen picked ``entry_id`` among the choices for the logged question ``token``: kept for the
+    analytics (the question's entry), which also makes "helpful" / "not helpful" rate that entry."""
+    entry = published_entry(entry_id)
+    if isinstance(token, str) and token and len(token) <= 64:
+        row = db.session.execute(db.select(KbQuestion).where(KbQuestion.token == token)).scalar_one_or_none()
+        if row is not None and not row.answered:
+            row.entry_id = entry.id
+            db.session.commit()
+    return entry
 
 
 def summary(n: int) -> str:

@@ -3,16 +3,26 @@ save / e-mail / rate actions and the cabinet section."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
 from sep_core import ApiError, api_doc, availability, db, json_body
 from sep_core import gettext as _
 
-from . import service
+from . import service, thread
 from .content import render_html
-from .forms import AskForm, EmailForm, EntryActionForm, PlainForm, RateForm
+from .forms import AskForm, EmailForm, EntryActionForm, PlainForm
 from .models import KbEntry
 
 blueprint = Blueprint("kb_keyword", __name__, static_folder="static", static_url_path="/static/kb_keyword")
@@ -30,20 +40,85 @@ def _user_id() -> int | None:
 
 @blueprint.route("/ask", methods=["GET", "POST"])
 def ask_page():
+    """The conversation without JavaScript: every button posts this form with the thread so far.
+
+    A new question appends a turn; ``pick`` (a choice), ``none`` ("none of these") and ``rate`` act on
+    the turn they name by its log handle. The page is rendered, not redirected: questions go into
+    no URL and no cookie."""
     form = AskForm()
-    result = None
-    if form.validate_on_submit():
+    turns = thread.parse(form.thread.data) if request.method == "POST" else []
+    action = next((name for name in ("pick", "none", "rate") if name in request.form), None)
+    if action is not None:
+        if PlainForm().validate_on_submit():
+            _act(turns, action, request.form[action])
+        else:
+            flash(_("Please try again: the form has expired."), "error")
+    elif form.validate_on_submit():
         try:
             result = service.ask(form.question.data, locale=_locale(), user_id=_user_id())
+            turns.append(turn_of(form.question.data, result))
+            form.question.data = ""
         except service.AskError as exc:
             form.question.errors = [exc.message]
-    return _ask_page(form, result)
+    return _ask_page(form, turns[-thread.MAX_TURNS:])
 
 
-def _ask_page(form: AskForm, result):
-    return render_template("kb_keyword/ask.html", form=form, result=result, bot=availability("bot"),
-                           request_url=service.request_link(form.question.data or ""),
-                           rate_form=RateForm(), action_form=EntryActionForm(), email_form=EmailForm())
+def _act(turns: list[thread.Turn], action: str, value: str) -> None:
+    token, _sep, arg = value.partition(":")
+    if action == "pick":
+        base = thread.find(turns, token, "clarify")
+        try:
+            entry = service.pick(token, arg) if base is not None else None
+        except service.AskError:
+            entry = None
+        if entry is None:
+            flash(_("Unknown answer."), "error")
+            return
+        turns.append(thread.Turn(base.question, "answer", [entry.id], base.token, picked=True))
+    elif action == "none":
+        base = thread.find(turns, token, "clarify")
+        if base is not None:
+            base.none = True
+    else:
+        turn = thread.find(turns, token)
+        try:
+            service.rate(token, arg == "1")
+        except service.AskError as exc:
+            flash(exc.message, "error")
+            return
+        if turn is not None:
+            turn.rating = 1 if arg == "1" else -1
+        flash(_("Thank you for the rating."), "success")
+
+
+def turn_of(question: str, result: dict) -> thread.Turn:
+    kind, ids = thread.decision_of(result)
+    return thread.Turn(question.strip(), kind, ids, result.get("token"))
+
+
+def turn_view(turn: thread.Turn, locale: str) -> dict:
+    """What the template needs of a turn: its answers as the API's JSON, the request link, a message."""
+    cards = [service.answer_json(a) for a in thread.entry_answers(turn.question, turn.ids, locale)]
+    message = (_("I could not find an answer. Send a request and our staff will answer.")
+               if turn.kind == "request" else "")
+    return {"question": turn.question, "kind": turn.kind, "cards": cards, "token": turn.token,
+            "picked": turn.picked, "rating": turn.rating, "none": turn.none, "message": message,
+            "request_url": service.request_link(turn.question)}
+
+
+def _ask_page(form: AskForm, turns: list[thread.Turn]):
+    form.thread.data = thread.dump(turns)
+    locale = _locale()
+    views = [turn_view(t, locale) for t in turns]
+    return render_template("kb_keyword/ask.html", form=form, turns=views, summary=_summary(views[-1]) if views else "",
+                           bot=availability("bot"), request_url=service.request_link(""))
+
+
+def _summary(view: dict) -> str:
+    """The polite status after a post: what the latest turn shows."""
+    if view["kind"] == "clarify" and view["cards"]:
+        return service.choices_summary(len(view["cards"]))
+    return service.summary(len(view["cards"]) if view["kind"] == "answer" else 0)
 
 
 def _entry_or_404(entry_id) -> KbEntry:
@@ -64,30 +139,6 @@ def _entry_page(entry: KbEntry, email_form: EmailForm | None = None):
 @blueprint.get("/ask/entry/<int:entry_id>")
 def entry_page(entry_id: int):
     return _entry_page(_entry_or_404(entry_id))
-
-
-@blueprint.post("/ask/rate")
-def rate_form():
-    form = RateForm()
-    if form.validate_on_submit():
-        try:
-            service.rate(form.token.data, form.helpful.data == "1")
-            flash(_("Thank you for the rating."), "success")
-        except service.AskError as exc:
-            flash(exc.message, "error")
-    else:
-        flash(_("The rating could not be saved."), "error")
-    question = (form.question.data or "").strip()
-    if not question:
-        return redirect(url_for("kb_keyword.ask_page"))
-    # the same question and answer again, with the confirmation (flashed above). Rendered, not redirected:
-    # the question must not go into a URL (access logs) or the session cookie; the answer is not logged again.
-    ask_form = AskForm(formdata=None, question=question)
-    try:
-        result = service.ask(question, locale=_locale(), user_id=_user_id(), log=False)
-    except service.AskError:
-        result = None
-    return _ask_page(ask_form, result)
 
 
 @blueprint.post("/ask/save")
@@ -149,6 +200,28 @@ ANSWER_SCHEMA = {"type": "object", "properties": {
     "copy_text": {"type": "string", "description": "Title and answer as plain text: step numbers and bullets kept."}}}
 
 
+DECISION_SCHEMA = {"type": "object", "description": "What the citizen is shown.", "properties": {
+    "kind": {"type": "string", "enum": ["answer", "clarify", "request"],
+             "description": "answer: one entry; clarify: up to three choices; request: the request form."},
+    "shown": {"type": "array", "items": ANSWER_SCHEMA,
+              "description": "Shown, in order: the answer; the choices when clarifying (\u201cMaybe you are "
+                             "asking about\u2026\u201d); nothing for a request."},
+    "confidence": {"type": "number"}}}
+TURN_SCHEMA = {"type": "object", "description": "The turn to keep in the conversation (the page's hidden "
+               "`thread` field is a JSON list of these).", "properties": {
+    "q": {"type": "string"}, "k": {"type": "string"}, "ids": {"type": "array", "items": {"type": "integer"}},
+    "t": {"type": "string"}, "p": {"type": "integer"}}}
+RENDER_TURN = {"type": "boolean", "description": "Also return `turn_html`, the turn as the page renders it."}
+
+
+def _with_turn(payload: dict, turn: thread.Turn, render: bool) -> dict:
+    payload["turn"] = turn.to_json()
+    if render:
+        macro = get_template_attribute("kb_keyword/_thread.html", "turn_item")
+        payload["turn_html"] = str(macro(turn_view(turn, _locale())))
+    return payload
+
+
 @blueprint.post("/api/v1/ask")
 @api_doc(
     "Ask the online consultant",
@@ -156,15 +229,18 @@ ANSWER_SCHEMA = {"type": "object", "properties": {
     request_body={"type": "object", "required": ["question"], "properties": {
         "question": {"type": "string", "maxLength": service.MAX_QUESTION},
         "channel": {"type": "string"},
-        "suggest": {"type": "boolean", "description": "Live suggestions while typing: not logged."}}},
+        "suggest": {"type": "boolean", "description": "Live suggestions while typing: not logged."},
+        "render_turn": RENDER_TURN}},
     response_schema={"type": "object", "properties": {
         "answered": {"type": "boolean"}, "understood": {"type": "boolean"},
-        "token": {"type": ["string", "null"], "description": "Handle for rating this answer."},
+        "token": {"type": ["string", "null"], "description": "Handle for rating this answer or picking a choice."},
+        "decision": DECISION_SCHEMA,
         "answer": {"oneOf": [ANSWER_SCHEMA, {"type": "null"}]},
         "alternatives": {"type": "array", "items": ANSWER_SCHEMA},
         "message": {"type": "string"},
         "found": {"type": "integer", "description": "Answers shown (best and alternatives)."},
         "summary": {"type": "string", "description": "A short status for screen readers: N answers found."},
+        "turn": TURN_SCHEMA, "turn_html": {"type": "string"},
         "route": {"type": "object"}, "availability": {"type": "object"}}},
 )
 def api_ask():
@@ -172,12 +248,45 @@ def api_ask():
     channel = data.get("channel", "web")
     if not isinstance(channel, str) or not channel.isidentifier() or len(channel) > 40:
         raise ApiError(400, "invalid_channel", _("Unknown channel."))
+    suggest = bool(data.get("suggest"))
     try:
         payload = service.ask(data["question"], channel=channel, locale=_locale(), user_id=_user_id(),
-                              log=not bool(data.get("suggest")))
+                              log=not suggest)
     except service.AskError as exc:
         raise ApiError(400, exc.code, exc.message) from None
+    if not suggest:
+        _with_turn(payload, turn_of(data["question"], payload), data.get("render_turn") is True)
     return jsonify(payload)
+
+
+@blueprint.post("/api/v1/ask/pick")
+@api_doc("Pick one of the consultant's choices: its answer, for the question asked", tags=["kb_keyword"],
+         request_body={"type": "object", "required": ["question", "entry_id"], "properties": {
+             "question": {"type": "string", "maxLength": service.MAX_QUESTION},
+             "entry_id": {"type": "integer"},
+             "token": {"type": "string", "description": "The question's handle: the pick is kept for the analytics "
+                                                        "and rating then rates the picked entry."},
+             "render_turn": RENDER_TURN}},
+         response_schema={"type": "object", "properties": {
+             "answered": {"type": "boolean"}, "decision": DECISION_SCHEMA, "answer": ANSWER_SCHEMA,
+             "token": {"type": ["string", "null"]}, "summary": {"type": "string"},
+             "turn": TURN_SCHEMA, "turn_html": {"type": "string"}}})
+def api_pick():
+    data = json_body(required=("question", "entry_id"))
+    token = data.get("token") if isinstance(data.get("token"), str) else None
+    try:
+        question = service.clean_question(data["question"])
+        entry = service.pick(token, data["entry_id"])
+    except service.AskError as exc:
+        raise ApiError(404 if exc.code == "invalid_entry" else 400, exc.code, exc.message) from None
+    answers = thread.entry_answers(question, [entry.id], _locale())
+    if not answers:
+        raise ApiError(404, "invalid_entry", _("Unknown answer."))
+    turn = thread.Turn(question, "answer", [entry.id], token, picked=True)
+    payload = {"answered": True, "token": token, "answer": service.answer_json(answers[0]),
+               "decision": {"kind": "answer", "shown": [service.answer_json(answers[0])], "confidence": 1.0},
+               "summary": service.summary(1)}
+    return jsonify(_with_turn(payload, turn, data.get("render_turn") is True))
 
 
 @blueprint.post("/api/v1/ask/rate")

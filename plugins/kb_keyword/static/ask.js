@@ -1,17 +1,23 @@
-// The online consultant: answers while the citizen types (suggestions, not logged) and on send
-// (logged, with rating). Without JavaScript the same page works as a plain form.
+// The online consultant as a conversation. Without JavaScript the page works the same through plain
+// form posts (every button submits #kb-ask-form with the thread so far); with it, the same buttons
+// are sent to the JSON API and the server-rendered turn is appended without a reload.
+// While typing, suggestions (not logged) appear under the box; on send the question becomes a turn.
 (function () {
   "use strict";
   var form = document.getElementById("kb-ask-form");
   if (!form || !window.fetch) { return; }
   var box = document.getElementById("question");
-  var results = document.getElementById("kb-results");  // not live: the status below is announced
+  var list = document.getElementById("kb-thread");
+  var state = document.getElementById("kb-thread-state");
+  var results = document.getElementById("kb-results");  // suggestions: not live, the status below is announced
   var status = document.getElementById("kb-status");     // role=status (polite)
   var statusTimer = null;
   var texts = document.getElementById("kb-texts").dataset;
   var csrf = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
   var seq = 0;
+  var turns = [];
+  try { turns = JSON.parse(state.value || "[]"); } catch (e) { turns = []; }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -30,25 +36,16 @@
 
   function label(template, title) { return template.split("{title}").join(title); }
 
-  function copied(b) {
-    b.textContent = texts.copied;
-    if (b.dataset.copiedLabel) { b.setAttribute("aria-label", b.dataset.copiedLabel); }
+  function save() { state.value = JSON.stringify(turns); }
+
+  function turnOf(token, kind) {
+    for (var i = turns.length - 1; i >= 0; i--) {
+      if (turns[i].t === token && (!kind || turns[i].k === kind)) { return turns[i]; }
+    }
+    return null;
   }
 
-  function copyButton(a) {
-    var b = el("button", "button kb-copy", texts.copy);
-    b.type = "button";
-    b.setAttribute("aria-label", label(texts.copyLabel, a.title));
-    b.dataset.copiedLabel = label(texts.copiedLabel, a.title);
-    b.addEventListener("click", function () {
-      var value = a.copy_text || (a.title + "\n\n" + a.answer_text);
-      navigator.clipboard.writeText(value).then(function () { copied(b); });
-    });
-    return b;
-  }
-
-  // Say how many answers there are, politely: only once typing has paused for a while, and only
-  // when the words change (the results themselves are not announced).
+  // Say something politely: for suggestions only once typing has paused, and only when it changes.
   function announce(text, now) {
     clearTimeout(statusTimer);
     statusTimer = setTimeout(function () {
@@ -56,96 +53,175 @@
     }, now ? 0 : 1000);
   }
 
-  function card(a, token) {
+  function copied(b) {
+    b.textContent = texts.copied;
+    if (b.dataset.copiedLabel) { b.setAttribute("aria-label", b.dataset.copiedLabel); }
+  }
+
+  function enableCopy(root) {
+    if (!navigator.clipboard) { return; }
+    root.querySelectorAll(".kb-copy[hidden]").forEach(function (b) { b.hidden = false; });
+  }
+
+  // -- suggestions while typing (cards built here; the thread's turns come rendered by the server) --
+  function card(a) {
     var art = el("article", "card kb-answer");
     art.dataset.entryId = a.id;
     art.appendChild(el("h3", null, a.title));
     var frag = el("div", "kb-fragment");
-    frag.innerHTML = a.fragment_html;  // escaped on the server; only <mark> inside
+    frag.innerHTML = a.fragment_html;  // escaped on the server; <mark>, and <ol>/<li>/<p> for steps
     art.appendChild(frag);
-    if (!a.whole) {
-      var det = el("details", "kb-whole");
-      det.appendChild(el("summary", null, texts.whole));
-      var body = el("div");
-      body.innerHTML = a.answer_html;  // sanitised on the server (nh3)
-      det.appendChild(body);
-      art.appendChild(det);
-    }
     var actions = el("div", "kb-actions");
-    if (navigator.clipboard) { actions.appendChild(copyButton(a)); }
+    if (navigator.clipboard) {
+      var b = el("button", "button kb-copy", texts.copy);
+      b.type = "button";
+      b.setAttribute("aria-label", label(texts.copyLabel, a.title));
+      b.dataset.copiedLabel = label(texts.copiedLabel, a.title);
+      b.addEventListener("click", function () { navigator.clipboard.writeText(a.copy_text).then(function () { copied(b); }); });
+      actions.appendChild(b);
+    }
     var open = el("a", "button", texts.open);
     open.href = form.dataset.entryBase + a.id;
     actions.appendChild(open);
-    if (token) {
-      var said = el("span", "muted kb-rate-status");
-      said.setAttribute("role", "status");  // polite live region, present before anything is said
-      [[true, texts.helpful], [false, texts.unhelpful]].forEach(function (pair) {
-        var b = el("button", "button kb-rate-button", pair[1]);
-        b.type = "button";
-        b.addEventListener("click", function () {
-          function failed() { said.className = "field-error kb-rate-status"; said.textContent = texts.rateError; }
-          post(form.dataset.rate, {token: token, helpful: pair[0]}).then(function (r) {
-            if (r.ok) { actions.querySelectorAll(".kb-rate-button").forEach(function (x) { x.remove(); });
-                        said.className = "muted kb-rate-status kb-thanks"; said.textContent = texts.thanks; }
-            else { failed(); }
-          }, failed);
-        });
-        actions.appendChild(b);
-      });
-      actions.appendChild(said);
-    }
     art.appendChild(actions);
     return art;
   }
 
-  function render(data) {
+  function suggest(data) {
     results.textContent = "";
-    if (data.message) { results.appendChild(el("p", "kb-message", data.message)); }
-    if (data.answer) { results.appendChild(card(data.answer, data.token)); }
-    if (data.alternatives && data.alternatives.length) {
-      results.appendChild(el("h2", null, texts.maybe));
-      data.alternatives.forEach(function (a) { results.appendChild(card(a, null)); });
-    }
-    if (data.route && data.route.request_url) {
-      var p = el("p");
-      var link = el("a", "button", texts.request);
-      link.href = data.route.request_url;
-      p.appendChild(link);
-      results.appendChild(p);
-    }
+    var shown = data.answer ? [data.answer].concat(data.alternatives || []) : (data.alternatives || []);
+    if (shown.length) { results.appendChild(el("h2", null, texts.suggested)); }
+    shown.slice(0, 3).forEach(function (a) { results.appendChild(card(a)); });
+    results.dataset.state = "suggested";
+    if (data.summary) { announce(data.summary, false); }
   }
 
-  function ask(suggest) {
+  // -- the thread --
+  function append(body) {
+    var holder = document.createElement("ol");
+    holder.innerHTML = body.turn_html;  // rendered and escaped by the server (the page's own template)
+    var item = holder.firstElementChild;
+    var last = document.getElementById("kb-latest");
+    if (last) { last.removeAttribute("id"); }
+    item.id = "kb-latest";
+    list.appendChild(item);
+    list.hidden = false;
+    var boxLabel = form.querySelector("label[for=question]");
+    if (boxLabel) { boxLabel.textContent = texts.next; }
+    turns.push(body.turn);
+    save();
+    enableCopy(item);
+    results.dataset.state = "answered";
+    return item;
+  }
+
+  function send() {
     var q = box.value.trim();
     if (!q) { return; }
     var mine = ++seq;
-    post(form.dataset.api, {question: q, suggest: suggest}).then(function (r) {
+    clearTimeout(timer);
+    post(form.dataset.api, {question: q, render_turn: true}).then(function (r) {
       if (mine !== seq) { return; }
-      if (r.ok) { render(r.body); results.dataset.state = suggest ? "suggested" : "answered";
-                  if (r.body.summary) { announce(r.body.summary, !suggest); } }
-      else if (!suggest) { results.textContent = ""; results.appendChild(el("p", "field-error", r.body.error ? r.body.error.message : texts.error)); }
-    }).catch(function () { if (!suggest) { results.textContent = texts.error; } });
+      if (!r.ok) {
+        results.textContent = "";
+        results.appendChild(el("p", "field-error", r.body.error ? r.body.error.message : texts.error));
+        return;
+      }
+      results.textContent = "";
+      box.value = "";
+      var item = append(r.body);
+      announce(r.body.summary || "", true);
+      var choice = item.querySelector(".kb-choice");
+      if (choice) { choice.focus(); }
+    }).catch(function () { if (mine === seq) { results.textContent = texts.error; } });
   }
+
+  function pick(button) {
+    var parts = button.value.split(":");
+    var entry = parts.pop();
+    var token = parts.join(":");
+    var turn = turnOf(token, "clarify");
+    if (!turn) { return; }
+    post(form.dataset.pick, {question: turn.q, entry_id: Number(entry), token: token, render_turn: true}).then(function (r) {
+      if (!r.ok) { announce(r.body.error ? r.body.error.message : texts.error, true); return; }
+      var item = append(r.body);
+      announce(r.body.summary || "", true);
+      var heading = item.querySelector(".kb-answer h3");
+      if (heading) { heading.focus(); }
+    }, function () { announce(texts.error, true); });
+  }
+
+  function offer(item) {
+    var wrap = item.querySelector(".kb-offer");
+    if (!wrap) { return; }
+    wrap.hidden = false;
+    var link = wrap.querySelector("a");
+    if (link) { link.focus(); }
+  }
+
+  function none(button) {
+    var turn = turnOf(button.value, "clarify");
+    if (turn) { turn.n = 1; save(); }
+    var item = button.closest(".kb-turn");
+    button.closest("li").remove();
+    offer(item);
+  }
+
+  function rate(button) {
+    var parts = button.value.split(":");
+    var helpful = parts.pop() === "1";
+    var token = parts.join(":");
+    var actions = button.closest(".kb-actions");
+    var item = button.closest(".kb-turn");
+    var said = actions.querySelector(".kb-rate-status");
+    function failed() { said.className = "field-error kb-rate-status"; said.textContent = texts.rateError; }
+    post(form.dataset.rate, {token: token, helpful: helpful}).then(function (r) {
+      if (!r.ok) { failed(); return; }
+      var turn = turnOf(token);
+      if (turn) { turn.r = helpful ? 1 : -1; save(); }
+      var group = actions.querySelector(".kb-rate");
+      if (group) { group.remove(); }
+      said.className = "muted kb-rate-status kb-thanks";
+      said.textContent = texts.thanks;
+      if (!helpful && item) { offer(item); }
+      else { box.focus(); }
+    }, failed);
+  }
+
+  list.addEventListener("click", function (ev) {
+    var b = ev.target.closest("button");
+    if (!b || !list.contains(b)) { return; }
+    if (b.classList.contains("kb-copy")) {
+      var src = b.closest(".kb-answer").querySelector(".kb-copy-source");
+      navigator.clipboard.writeText(src.value).then(function () { copied(b); });
+      return;
+    }
+    var handler = {pick: pick, none: none, rate: rate}[b.name];
+    if (!handler) { return; }
+    ev.preventDefault();
+    handler(b);
+  });
 
   box.addEventListener("input", function () {
     clearTimeout(timer);
     clearTimeout(statusTimer);
-    if (box.value.trim().length >= 3) { timer = setTimeout(function () { ask(true); }, 300); }
+    var q = box.value.trim();
+    if (q.length < 3) { return; }
+    timer = setTimeout(function () {
+      var mine = ++seq;
+      post(form.dataset.api, {question: q, suggest: true}).then(function (r) {
+        if (mine === seq && r.ok) { suggest(r.body); }
+      }).catch(function () {});
+    }, 300);
   });
   form.addEventListener("submit", function (ev) {
+    var by = ev.submitter;
+    if (by && by.name && by.name !== "") { return; }  // a button of a turn: handled above
     ev.preventDefault();
-    clearTimeout(timer);
-    ask(false);
+    send();
   });
   box.addEventListener("keydown", function (ev) {
-    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); clearTimeout(timer); ask(false); }
+    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); send(); }
   });
-  document.querySelectorAll(".kb-copy").forEach(function (b) {
-    if (!navigator.clipboard) { return; }
-    b.hidden = false;
-    b.addEventListener("click", function () {
-      var src = b.closest(".kb-answer").querySelector(".kb-copy-source");
-      navigator.clipboard.writeText(src.value).then(function () { copied(b); });
-    });
-  });
+  enableCopy(document);
 }());

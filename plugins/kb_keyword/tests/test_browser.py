@@ -30,7 +30,7 @@ def test_type_get_answer_without_reload_rate_and_save(app, browser_page, live_se
     page.wait_for_selector("#kb-results[data-state=suggested] .kb-answer mark")
     assert "выписк" in page.locator(".kb-answer h3").first.inner_text().lower()
     page.locator("#question").press("Enter")
-    page.wait_for_selector("#kb-results[data-state=answered] .kb-rate-button")
+    page.wait_for_selector("#kb-thread .kb-rate-button")
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     page.get_by_role("button", name="Помогло", exact=True).click()
     page.wait_for_selector(".kb-thanks")
@@ -66,7 +66,7 @@ def test_failed_rating_is_said_in_a_live_region(browser_page, live_server, small
     page.route("**/api/v1/ask/rate", lambda route: route.fulfill(status=500, body="oops"))
     _typed(page, "как получить выписку")
     page.locator("#question").press("Enter")
-    page.wait_for_selector("#kb-results[data-state=answered] .kb-rate-button")
+    page.wait_for_selector("#kb-thread .kb-rate-button")
     page.get_by_role("button", name="Не помогло", exact=True).click()
     status = page.locator(".kb-rate-status")
     status.filter(has_text="Не удалось сохранить оценку").wait_for()
