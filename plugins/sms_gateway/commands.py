@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from sep_core import DeliveryError, plugin_settings
+from sep_core import DeliveryError, db, enqueue, plugin_settings
 
 from . import gateway, receipts
 from .models import STATUSES
@@ -49,3 +49,20 @@ def listen_command(seconds: float | None) -> None:
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"receipts recorded: {seen}")
+
+
+@sms.command("test")
+@click.argument("number")
+@click.option("--text", default="SEP Help Desk: test SMS / тестовое SMS", show_default=True)
+def test_command(number: str, text: str) -> None:
+    """Queue a test SMS to NUMBER (international, +7...) to check the gateway; `sep worker`
+    sends it and `sep sms status` shows its delivery."""
+    number = number.strip()
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if not number.startswith("+") or set(number) - set("+0123456789 -()") or not 8 <= len(digits) <= 15:
+        raise click.BadParameter("give the number in international form, e.g. +79161234567", param_hint="NUMBER")
+    if not text.strip() or "\x00" in text or len(text) > 1000:
+        raise click.BadParameter("1 to 1000 characters", param_hint="--text")
+    message = enqueue("sms", {"to": "+" + digits, "text": text})
+    db.session.commit()
+    click.echo(f"queued as outbox message {message.id}; `sep worker` sends it")

@@ -240,3 +240,17 @@ def test_a_silent_smsc_costs_one_timeout_not_one_per_message(make_app, smsc, clo
         assert len(silent.connections) == 1
     finally:
         silent.close()
+
+
+def test_deployer_sends_a_test_sms(make_app, smsc):
+    app = app_for(make_app, smsc.settings())
+    runner = app.test_cli_runner()
+    for bad in ("89161234567", "+7 916 abc", "+7916"):
+        result = runner.invoke(args=["sms", "test", bad])
+        assert result.exit_code == 2 and "international form" in result.output
+    result = runner.invoke(args=["sms", "test", "+7 (916) 123-45-67"])
+    assert result.exit_code == 0 and "queued as outbox message 1" in result.output
+    with app.app_context():
+        assert drain().sent == 1
+    assert [s.dest_addr for s in smsc.submits] == ["79161234567"]
+    assert smsc.texts() == ["SEP Help Desk: test SMS / тестовое SMS"]
