@@ -8,7 +8,8 @@ Contributes:
 - the table of accepted SMS parts and their delivery receipts, its migration branch, messages;
 - ``/staff/sms`` (statuses for staff) and SMS.ru's status callback (``sep_blueprints``), with a
   staff navigation item;
-- ``sep sms status [--refresh]``, ``sep sms listen`` and ``sep sms test`` (``sep_cli``).
+- ``sep sms status [--refresh]``, ``sep sms listen``, ``sep sms purge`` and ``sep sms test``
+  (``sep_cli``).
 """
 
 from __future__ import annotations

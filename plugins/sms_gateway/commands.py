@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from sep_core import DeliveryError, db, enqueue, plugin_settings
+from sep_core import DeliveryError, db, enqueue, plugin_settings, utcnow_naive
 
 from . import gateway, receipts
 from .models import STATUSES
@@ -66,3 +68,14 @@ def test_command(number: str, text: str) -> None:
     message = enqueue("sms", {"to": "+" + digits, "text": text})
     db.session.commit()
     click.echo(f"queued as outbox message {message.id}; `sep worker` sends it")
+
+
+@sms.command("purge")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Keep this many days (default: the retention_days setting).")
+def purge_command(days: int | None) -> None:
+    """Forget delivery records older than the retention (run daily from cron or a timer)."""
+    days = days or int(plugin_settings("sms_gateway")["retention_days"])
+    removed = receipts.purge(utcnow_naive() - timedelta(days=days))
+    db.session.commit()
+    click.echo(f"deleted {removed} SMS record(s) older than {days} day(s)")

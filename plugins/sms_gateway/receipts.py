@@ -82,3 +82,9 @@ def pending(backend: str, limit: int = 100) -> list[SmsMessage]:
     return list(db.session.execute(
         db.select(SmsMessage).where(SmsMessage.backend == backend, SmsMessage.status.not_in(FINAL))
         .order_by(SmsMessage.id).limit(limit)).scalars())
+
+
+def purge(older_than: datetime) -> int:
+    """Forget parts created before ``older_than``; returns how many. The caller commits."""
+    result = db.session.execute(db.delete(SmsMessage).where(SmsMessage.created_at < older_than))
+    return result.rowcount or 0

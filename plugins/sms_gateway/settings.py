@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "sender": "",                # sender name or number agreed with the operator/provider
     "timeout_seconds": 10,       # network timeout of one connection or request
     "hold_seconds": 30,          # after the gateway failed as a whole, hold SMS back this long
+    "retention_days": 90,        # `sep sms purge` forgets delivery records older than this
     # SMPP 3.4
     "smpp_host": "127.0.0.1",
     "smpp_port": 2775,
@@ -52,5 +53,7 @@ def check(settings: dict[str, Any]) -> None:
             raise ConfigError("sms_gateway: http_api_id is required for the http backend")
         if not str(settings["http_base_url"]).startswith(("https://", "http://")):
             raise ConfigError("sms_gateway: http_base_url must be an http(s) URL")
+    if int(settings["retention_days"]) < 1:
+        raise ConfigError("sms_gateway: retention_days must be at least 1")
     if not str(settings["sender"]).isascii():
         raise ConfigError("sms_gateway: sender must be Latin letters and digits")

@@ -118,6 +118,7 @@ def test_dev_backend_refuses_in_production(make_app):
     ({"backend": "http"}, "http_api_id is required"),
     ({"backend": "http", "http_api_id": "k", "http_base_url": "ftp://x"}, "http(s) URL"),
     ({"sender": "СЭП"}, "Latin"),
+    ({"retention_days": 0}, "retention_days must be at least 1"),
 ])
 def test_settings_that_cannot_work_stop_start_up(make_app, settings, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

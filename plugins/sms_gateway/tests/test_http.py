@@ -205,3 +205,20 @@ def test_a_limit_for_one_number_does_not_hold_back_the_others(make_app, smsru):
         queue("второе")
         report = drain()
         assert (report.retried, report.sent) == (1, 1)
+
+
+def test_purge_forgets_old_records(make_app, smsru, clock):
+    app = app_for(make_app, smsru.settings(retention_days=30))
+    with app.app_context():
+        queue()
+        drain()
+        clock.advance(days=29)
+        queue("второе")
+        drain()
+        clock.advance(days=2)
+        result = app.test_cli_runner().invoke(args=["sms", "purge"])
+        assert result.exit_code == 0 and "deleted 1 SMS record(s) older than 30 day(s)" in result.output
+        db.session.expire_all()
+        assert [r.provider_id for r in db.session.execute(db.select(SmsMessage)).scalars()] == [
+            smsru.accepted[1]["sms_id"]]
+        assert "deleted 1" in app.test_cli_runner().invoke(args=["sms", "purge", "--days", "1"]).output
