@@ -30,7 +30,7 @@ setup(
     package_dir={"sep_plugins": "plugins"},
     include_package_data=True,
     package_data={
-        "sep_core": ["templates/**/*", "static/**/*", "translations/**/*", "migrations/**/*"],
+        "sep_core": ["templates/**/*", "static/**/*", "translations/**/*", "migrations/**/*", "skeleton/**/*"],
         "sep_plugins": ["*/templates/**/*", "*/static/**/*", "*/translations/**/*",
                         "*/migrations/**/*", "*/data/**/*"],
     },

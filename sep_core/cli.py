@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from .errors import ConfigError
 
@@ -45,18 +45,40 @@ def init_command(demo: bool) -> None:
     click.echo("Database ready" + (" with demo data." if demo else "."))
 
 
-@main.command("plugins")
+@main.group("plugins", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--all", "show_all", is_flag=True, help="Include the core's default implementations.")
-@with_appcontext
-def plugins_command(as_json: bool, show_all: bool) -> None:
-    """List the enabled plugins, in priority order, with their hooks."""
-    rows = describe_plugins(current_app._get_current_object(), show_all)  # type: ignore[attr-defined]
+@click.pass_context
+def plugins_command(ctx: click.Context, as_json: bool, show_all: bool) -> None:
+    """List the enabled plugins, in priority order, with their hooks (``sep plugins new NAME``
+    starts a new one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        rows = describe_plugins(app, show_all)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for row in rows:
         click.echo(f"{row['name']} {row['version']}: {', '.join(row['hooks'])}")
+
+
+@plugins_command.command("new")
+@click.argument("name")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write it (default: ./NAME).")
+def plugins_new(name: str, directory: Path | None) -> None:
+    """Write a new channel plugin NAME as its own distribution (pyproject.toml, package, tests)."""
+    from .scaffold import write_skeleton
+
+    target = directory or Path(name)
+    try:
+        written = write_skeleton(name, target)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    click.echo(f"Wrote {len(written)} files to {target}/. Next: cd {target} && pytest "
+               f"(then pip install -e . and SEP_PLUGINS=\"+{name}\" to enable it).")
 
 
 def describe_plugins(app, show_all: bool = False) -> list[dict]:

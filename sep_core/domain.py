@@ -70,14 +70,22 @@ class RouteAction(enum.StrEnum):
 
 @dataclass
 class Route:
-    """The routing decision for one inquiry."""
+    """The routing decision for one inquiry (from the first ``sep_route`` implementation that
+    returns one; the core's default last)."""
 
     action: RouteAction
+    """What happens: answer now, offer a request (duty queue or a specialist), or say the
+    service is closed."""
     answer: Answer | None = None
+    """The answer to give when ``action`` is ``ANSWER`` (usually the best candidate)."""
     queue: str | None = None
+    """The request queue a ``TICKET``/``UNAVAILABLE`` route targets (``"duty"`` by default)."""
     profile: str | None = None
+    """The specialist profile an ``ESCALATE`` route addresses (e.g. ``"epts"``)."""
     reason: str = ""
+    """Why, machine-readable: ``confident``, ``low_confidence``, ``no_answer``, ``maintenance``..."""
     decided_by: str = ""
+    """The plugin that decided (``core`` for the default rule)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,10 +105,16 @@ class Availability:
     reason: str = ""
     """A machine-readable reason: ``open``, ``weekend``, ``holiday``, ``maintenance``, ..."""
     message: str = ""
-    """Human text for citizens (already translated), e.g. the maintenance announcement."""
+    """Text for citizens, already translated into the request's locale, saying why the service
+    is closed and until when (e.g. the maintenance announcement); ``""`` when open or when the
+    plugin has nothing to say — then channels use their own generic text. Plain text, not HTML:
+    channels show it as is (``reply_text`` puts it before the request link)."""
     next_open: datetime | None = None
+    """When a closed service opens again (Moscow time), if known."""
     next_close: datetime | None = None
+    """When an open service closes next, if known."""
     source: str = ""
+    """The plugin that gave the verdict (``core`` when no calendar is enabled)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,13 +155,19 @@ class InboundEvent:
 
 @dataclass
 class InquiryResult:
-    """Everything the pipeline decided about an inquiry."""
+    """Everything the pipeline decided about an inquiry; what ``reply_payload(event, result)``
+    receives (``sep_core.reply_text(result)`` turns it into the usual reply text)."""
 
     inquiry: Inquiry
+    """The inquiry as handled, with ``id`` set (its row in the inquiries log) and its ``locale``."""
     availability: Availability
+    """The bot's availability at the moment of the inquiry (``service == "bot"``)."""
     answers: list[Answer]
+    """The answerers' candidates, best (highest confidence) first; may be empty."""
     route: Route
+    """What to do: the routing decision."""
 
     @property
     def best(self) -> Answer | None:
+        """The most confident candidate, or None."""
         return self.answers[0] if self.answers else None

@@ -91,7 +91,7 @@ def test_unconfident_answer_routes_to_a_request(demo_app, fake_api):
     with demo_app.app_context():
         drain()
         assert InquiryLog.query.one().action == "ticket"
-    assert "file a request" in fake_api.requests[0]["json"]["text"]
+    assert "/requests/new" in fake_api.requests[0]["json"]["text"]  # the request form, from reply_text
 
 
 @pytest.mark.parametrize("signature", [None, "", "0" * 64, "forged"])
@@ -167,8 +167,8 @@ def test_permanent_error_stops_retrying_and_is_visible(demo_app, fake_api, clock
         clock.advance(hours=1)
         assert drain().handled == 0
         row = OutboxMessage.query.one()
-        assert (row.status, row.attempts, row.last_error) == ("failed", 1, "HTTP 400")
-    assert failed == [("demo", "HTTP 400")]
+        assert (row.status, row.attempts, row.last_error) == ("failed", 1, "Demo HTTP 400")
+    assert failed == [("demo", "Demo HTTP 400")]
 
 
 test_hook_sep_on_outbox_failed = test_permanent_error_stops_retrying_and_is_visible

@@ -19,7 +19,7 @@ __version__ = "1.0.0"
 @hookimpl
 def sep_config_defaults():
     return {
-        "secret": "$env:DEMO_WEBHOOK_SECRET",  # HMAC-SHA256 key shared with the messenger
+        "secret": "$env:DEMO_WEBHOOK_SECRET",  # HMAC-SHA256 key shared with the messenger (required)
         "api_url": "http://127.0.0.1:9/send",  # where replies are POSTed
         "timeout": 5,
     }
