@@ -45,6 +45,7 @@ SINGLE_LIMIT = 140          # octets of short_message
 PART_LIMIT = 134            # 140 minus the 6-octet UDH
 RECEIPT_MASK = 0x3C         # esm_class bits 2-5: message type
 RECEIPT_TYPE = 0x04         # SMSC delivery receipt
+MAX_UNANSWERED = 3          # enquire_links without any answer before the listener gives up
 
 #: Command statuses worth another attempt later.
 TEMPORARY = {
@@ -217,18 +218,23 @@ class SmppSession:
     def listen(self, seconds: float | None, enquire_every: float,
                clock: Callable[[], float] = time.monotonic) -> int:
         """Receive until ``seconds`` have passed (None: until the SMSC unbinds); sends
-        ``enquire_link`` after ``enquire_every`` seconds of silence. Returns the receipts seen."""
+        ``enquire_link`` after ``enquire_every`` seconds of silence, and gives up on a link
+        where ``MAX_UNANSWERED`` of them in a row got no answer. Returns the receipts seen."""
         self.client._socket.settimeout(min(enquire_every, seconds or enquire_every))
         end = None if seconds is None else clock() + seconds
-        seen = 0
+        seen = unanswered = 0
         while end is None or clock() < end:
             try:
                 pdu = self.client.read_pdu()
             except TimeoutError:
+                if unanswered >= MAX_UNANSWERED:
+                    raise GatewayDown("SMPP: no answer to enquire_link") from None
                 self._send(smpplib.smpp.make_pdu("enquire_link", client=self.client))
+                unanswered += 1
                 continue
             except smpplib.exceptions.ConnectionError as exc:
                 raise GatewayDown("SMPP connection lost") from exc
+            unanswered = 0
             if pdu.command == "unbind":
                 self._reply(pdu, "unbind_resp")
                 self._close_socket()

@@ -98,6 +98,7 @@ class FakeSmsc:
     receipt_tlvs: bool = True
     receipts_on_session: bool = True
     send_enquire_link: bool = False
+    mute_after_bind: bool = False  # a dead link: binds, then reads and never answers
     submits: list[Submit] = field(default_factory=list)
     refused: list[Submit] = field(default_factory=list)
     binds: list[str] = field(default_factory=list)
@@ -107,6 +108,8 @@ class FakeSmsc:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        self.ended = threading.Condition(self.lock)
+        self.sessions_ended = 0
         smsc = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -155,6 +158,8 @@ class FakeSmsc:
                 name = self._name(command)
                 with self.lock:
                     self.commands.append(name)
+                if mode and self.mute_after_bind:
+                    continue
                 if command in BIND_MODES:
                     mode = self._bind(sock, command, sequence, body)
                     if mode in ("receiver", "transceiver"):
@@ -173,6 +178,15 @@ class FakeSmsc:
                     sock.sendall(pdu(GENERIC_NACK, 0x03, sequence))
         finally:
             sock.close()
+            with self.ended:
+                self.sessions_ended += 1
+                self.ended.notify_all()
+
+    def wait_sessions(self, count: int, timeout: float = 10) -> None:
+        """Wait until ``count`` client sessions have ended (their PDUs are all recorded)."""
+        with self.ended:
+            if not self.ended.wait_for(lambda: self.sessions_ended >= count, timeout):
+                raise AssertionError(f"only {self.sessions_ended} of {count} SMPP session(s) ended")
 
     @staticmethod
     def _name(command: int) -> str:

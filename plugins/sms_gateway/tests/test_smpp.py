@@ -171,7 +171,7 @@ def test_listener_records_receipts_that_come_later(make_app, smsc):
         assert drain().sent == 1
         row = db.session.execute(db.select(SmsMessage)).scalar_one()
         assert row.status == "submitted"
-        result = app.test_cli_runner().invoke(args=["sms", "listen", "--seconds", "0.7"])
+        result = app.test_cli_runner().invoke(args=["sms", "listen", "--seconds", "1.0"])
         assert result.exit_code == 0, result.output
         assert "receipts recorded: 1" in result.output
         db.session.expire_all()
@@ -217,12 +217,20 @@ class SilentSmsc:
             except (TimeoutError, OSError):
                 continue
 
-    def close(self):
+    def close(self) -> int:
+        """Stop, and return how many connections were made (accepted or still queued)."""
         self.running = False
         self.thread.join(timeout=5)
+        self.server.setblocking(False)
+        while True:
+            try:
+                self.connections.append(self.server.accept()[0])
+            except (BlockingIOError, OSError):
+                break
         for conn in self.connections:
             conn.close()
         self.server.close()
+        return len(self.connections)
 
 
 def test_a_silent_smsc_costs_one_timeout_not_one_per_message(make_app, smsc, clock):
@@ -237,9 +245,9 @@ def test_a_silent_smsc_costs_one_timeout_not_one_per_message(make_app, smsc, clo
             rows = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
             assert [r.attempts for r in rows] == [1, 0, 0]  # held-back messages lose no attempt
             assert "timeout" in rows[0].last_error and "held back" in rows[1].last_error
-        assert len(silent.connections) == 1
     finally:
-        silent.close()
+        connections = silent.close()
+    assert connections == 1
 
 
 def test_deployer_sends_a_test_sms(make_app, smsc):
@@ -254,3 +262,12 @@ def test_deployer_sends_a_test_sms(make_app, smsc):
         assert drain().sent == 1
     assert [s.dest_addr for s in smsc.submits] == ["79161234567"]
     assert smsc.texts() == ["SEP Help Desk: test SMS / тестовое SMS"]
+
+
+def test_listener_gives_up_on_a_dead_link(make_app, smsc):
+    smsc.mute_after_bind = True
+    app = app_for(make_app, smsc.settings(smpp_enquire_link_seconds=0.1))
+    result = app.test_cli_runner().invoke(args=["sms", "listen", "--seconds", "30"])
+    assert result.exit_code == 1 and "no answer to enquire_link" in result.output
+    smsc.wait_sessions(1)
+    assert smsc.commands == ["bind_receiver"] + ["enquire_link"] * 3 + ["unbind"]
