@@ -7,7 +7,7 @@ Contributes:
 - the question log for staff analytics (``sep_on_inquiry``);
 - the blueprint: ``/ask`` (chat and plain form), ``POST /api/v1/ask``, rate / save / e-mail, and the
   staff pages ``/desk/bot`` and ``/desk/kb`` (``sep_blueprints``);
-- ``sep kb import|export|ask|rank|eval|reindex`` (``sep_cli``);
+- ``sep kb import|export|ask|rank|eval|reindex|phrasings import|export`` (``sep_cli``);
 - tables and migrations, translations, the navigation item, the cabinet's saved answers;
 - the demo knowledge base (``sep_init_data``).
 """

@@ -1,4 +1,4 @@
-"""``sep kb ...``: import, export, ask, rank, eval."""
+"""``sep kb ...``: import, export, ask, rank, eval, reindex, phrasings import|export."""
 
 from __future__ import annotations
 
@@ -142,6 +142,53 @@ def register(cli) -> None:
                   "threshold": threshold, "answered": round(answered / n, 4),
                   "answered_top1": round(answered_ok / answered, 4) if answered else 0.0}
         click.echo(json.dumps(result))
+
+    @kb_group.group("phrasings", help="Phrasings of entries (other ways citizens ask), by external id.")
+    def phrasings_group() -> None:
+        pass
+
+    @phrasings_group.command("import")
+    @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+    @click.option("--skip-invalid", is_flag=True, help="Add the valid rows even if some are rejected.")
+    def phrasings_import(path: str, skip_invalid: bool) -> None:
+        """Add phrasings from JSONL {"external_id", "phrasing"} in one transaction."""
+        try:
+            stream = sys.stdin if path == "-" else open(path, encoding="utf-8-sig")  # noqa: SIM115
+        except OSError as exc:
+            raise click.ClickException(f"cannot open {path}: {exc.strerror}") from exc
+        try:
+            rows = list(kb.read_rows(stream, "jsonl"))
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"cannot read {path}: not UTF-8 text ({exc.reason})") from exc
+        finally:
+            if stream is not sys.stdin:
+                stream.close()
+        with click.progressbar(length=len(rows), label="Adding phrasings", file=sys.stderr) as bar:
+            report = kb.import_phrasings(rows, skip_invalid=skip_invalid, progress=bar.update)
+        for no, reason in report.rejected[:50]:
+            click.echo(f"rejected line {no}: {reason}", err=True)
+        if len(report.rejected) > 50:
+            click.echo(f"... and {len(report.rejected) - 50} more rejected lines", err=True)
+        if not report.committed:
+            raise click.ClickException(
+                f"nothing imported: {len(report.rejected)} rejected line(s) (use --skip-invalid to add the rest)")
+        click.echo(f"phrasings: {report.added} added to {report.entries} entries, {report.duplicates} already there, "
+                   f"{len(report.rejected)} rejected")
+
+    @phrasings_group.command("export")
+    @click.argument("path", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+    def phrasings_export(path: str) -> None:
+        """Write every phrasing of the entries with an external id as JSONL {"external_id", "phrasing"}."""
+        rows = kb.export_phrasings()
+        if path == "-":
+            count = kb.write_rows(rows, sys.stdout, "jsonl")
+        else:
+            try:
+                with open(path, "w", encoding="utf-8") as out:
+                    count = kb.write_rows(rows, out, "jsonl")
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+        click.echo(f"exported {count} phrasings", err=True)
 
     @kb_group.command("reindex")
     def reindex_command() -> None:

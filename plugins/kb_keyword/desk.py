@@ -13,11 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from sep_core import MOSCOW, db, utcnow_naive
+from sep_core import MOSCOW, audit, db, utcnow_naive
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
 from . import kb
+from .engine import engine
 from .forms import PhrasingForm, PlainForm
 from .models import STATUSES, KbEntry, KbQuestion, KbRevision, KbSynonym
 
@@ -66,24 +67,78 @@ def bot_analytics():
         days[day]["rated"] += r.rating is not None
         days[day]["helpful"] += r.rating == 1
     per_day = [{"day": d, **c} for d, c in sorted(days.items())]
-    groups: dict[str, list[KbQuestion]] = defaultdict(list)
-    for r in rows:
-        if not r.answered and not r.handled:
-            groups[" ".join(r.keywords.split()[:3]) or "—"].append(r)
-    unanswered = sorted(groups.items(), key=lambda kv: -len(kv[1]))[:30]
     low = [r for r in rows if r.rating == -1][:50]
     asked = Counter(r.entry_id for r in rows if r.entry_id)
     entries = {e.id: e for e in db.session.execute(db.select(KbEntry).where(KbEntry.id.in_(list(asked)))).scalars()}
     low_entries = {e.id: e for e in db.session.execute(
         db.select(KbEntry).where(KbEntry.id.in_([r.entry_id for r in low if r.entry_id]))).scalars()}
     most = [(entries[i], n) for i, n in asked.most_common(20) if i in entries]
-    return render_template("kb_keyword/desk_bot.html", per_day=per_day, unanswered=unanswered, low=low,
-                           low_entries=low_entries, most=most, form=PhrasingForm(), total=len(rows))
+    return render_template("kb_keyword/desk_bot.html", per_day=per_day, groups=curation_groups(rows), low=low,
+                           low_entries=low_entries, most=most, form=PlainForm(), total=len(rows))
+
+
+MAX_GROUPS = 30
+MAX_GROUP_IDS = 50
+
+
+def _group_key(row: KbQuestion) -> str:
+    """Questions with the same key words (any order, any form) are one group; else the same words."""
+    words = sorted(set(row.keywords.split()))
+    return " ".join(words) if words else " ".join(row.question.casefold().replace("ё", "е").split())
+
+
+def curation_groups(rows: list[KbQuestion]) -> list[dict]:
+    """Unanswered and badly rated questions not yet handled, grouped, biggest first, each with the bot's
+    top candidates (matched again now, not logged) and the entry a citizen picked among the choices."""
+    groups: dict[str, dict] = {}
+    for r in rows:
+        if r.handled or (r.answered and r.rating != -1):
+            continue
+        g = groups.setdefault(_group_key(r), {"question": r, "ids": [], "unanswered": 0, "unhelpful": 0,
+                                             "picked": Counter()})
+        g["ids"].append(r.id)
+        g["unanswered"] += not r.answered
+        g["unhelpful"] += r.rating == -1
+        if r.entry_id and not r.answered:
+            g["picked"][r.entry_id] += 1
+    top = sorted(groups.values(), key=lambda g: (-len(g["ids"]), -g["question"].id))[:MAX_GROUPS]
+    eng = engine()
+    for g in top:
+        q = g["question"]
+        g["candidates"] = eng.answers(q.question, q.locale or "ru", limit=3)
+        g["ids"] = g["ids"][:MAX_GROUP_IDS]
+    return top
+
+
+@blueprint.post("/desk/bot/attach")
+@editor_required
+def attach_phrasing():
+    """"This one": the group's question becomes a phrasing of the entry; the group is marked handled."""
+    form = PlainForm()
+    question = db.session.get(KbQuestion, _int(request.form.get("question_id")))
+    entry = db.session.get(KbEntry, _int(request.form.get("entry_id")))
+    if not form.validate_on_submit() or question is None or entry is None:
+        flash(_("Unknown question or entry."), "error")
+        return redirect(url_for("kb_keyword_desk.bot_analytics"))
+    ids = {_int(i) for i in (request.form.get("question_ids") or "").split(",")[:MAX_GROUP_IDS]} | {question.id}
+    added = kb.add_phrasing(entry, question.question, current_user.id)
+    handled = db.session.execute(db.update(KbQuestion).where(KbQuestion.id.in_(ids), KbQuestion.handled.is_(False))
+                                 .values(handled=True)).rowcount
+    audit(current_user, "kb_phrasing_attached", "kb_entry", entry.id,
+          reason=f"logged question {question.id} ({handled} in its group)")
+    db.session.commit()
+    if added:
+        flash(_("The question is added as a phrasing of “%(title)s”.", title=entry.question), "success")
+    else:
+        flash(_("“%(title)s” already has this phrasing; the questions are marked handled.", title=entry.question),
+              "success")
+    return redirect(url_for("kb_keyword_desk.bot_analytics") + "#kb-curate")
 
 
 @blueprint.post("/desk/bot/phrasing")
 @editor_required
 def add_phrasing():
+    """Attach a logged question to an entry given by its number (when none of the candidates fits)."""
     form = PhrasingForm()
     if form.validate_on_submit():
         question = db.session.get(KbQuestion, _int(form.question_id.data))
@@ -93,6 +148,7 @@ def add_phrasing():
         else:
             kb.add_phrasing(entry, question.question, current_user.id)
             question.handled = True
+            audit(current_user, "kb_phrasing_attached", "kb_entry", entry.id, reason=f"logged question {question.id}")
             db.session.commit()
             flash(_("The question is added as a phrasing of entry %(id)d.", id=entry.id), "success")
     else:

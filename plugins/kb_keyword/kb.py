@@ -108,10 +108,15 @@ def rollback(entry: KbEntry, number: int, author_id: int | None = None) -> KbEnt
     return save_entry(entry, dict(rev.snapshot), author_id, comment=f"rollback to {number}")
 
 
-def add_phrasing(entry: KbEntry, phrasing: str, author_id: int | None = None) -> KbEntry:
+def add_phrasing(entry: KbEntry, phrasing: str, author_id: int | None = None) -> bool:
+    """Attach a logged question to an entry as one more phrasing (caller commits); False if it has it."""
+    phrasing = " ".join(phrasing.split())[:MAX_QUESTION]
+    if not phrasing or _same(phrasing) in {_same(p) for p in [entry.question, *(entry.phrasings or [])]}:
+        return False
     data = entry.snapshot()
-    data["phrasings"] = [*(entry.phrasings or []), phrasing.strip()[:MAX_QUESTION]]
-    return save_entry(entry, data, author_id, comment="phrasing from the consultant's log")
+    data["phrasings"] = [*(entry.phrasings or []), phrasing]
+    save_entry(entry, data, author_id, comment="phrasing from the consultant's log")
+    return True
 
 
 def set_synonyms(groups: Iterable[Iterable[str]]) -> int:
@@ -254,3 +259,93 @@ def write_rows(rows: Iterable[dict[str, Any]], out: io.TextIOBase, fmt: str) -> 
     else:
         raise KbError(f"unknown format {fmt!r}")
     return len(rows)
+
+
+# -- phrasings: import / export (JSONL {"external_id", "phrasing"}) ---------------------------------
+
+@dataclass
+class PhrasingReport:
+    added: int = 0
+    duplicates: int = 0
+    """Phrasings the entry already had (same words, ignoring case): not added again, not an error."""
+    entries: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    committed: bool = False
+
+
+def _same(value: str) -> str:
+    return " ".join(value.casefold().replace("ё", "е").split())
+
+
+def _phrasing_row(row: Any, entries: dict[str, KbEntry]) -> tuple[KbEntry, str]:
+    if isinstance(row, Exception):
+        raise row
+    if not isinstance(row, dict):
+        raise KbError("a row must be an object {\"external_id\", \"phrasing\"}")
+    external, phrasing = row.get("external_id"), row.get("phrasing")
+    if not isinstance(external, (str, int)) or isinstance(external, bool) or not str(external).strip():
+        raise KbError("external_id is missing")
+    if not isinstance(phrasing, str) or not phrasing.strip():
+        raise KbError("phrasing is missing or empty")
+    if len(phrasing) > MAX_QUESTION:
+        raise KbError(f"phrasing is longer than {MAX_QUESTION} characters")
+    entry = entries.get(str(external).strip())
+    if entry is None:
+        raise KbError(f"no entry with external id {str(external)[:120]!r}")
+    return entry, " ".join(phrasing.split())
+
+
+def import_phrasings(rows: Iterable[tuple[int, Any]], author_id: int | None = None, skip_invalid: bool = False,
+                     progress: Callable[[int], None] | None = None) -> PhrasingReport:
+    """Add phrasings to entries by external id in one transaction (one revision per entry changed).
+
+    Any rejected row aborts the whole import unless ``skip_invalid``; an error while writing rolls
+    everything back. Phrasings are kept one by one (the ranking scores each on its own)."""
+    report = PhrasingReport()
+    entries = {e.external_id: e for e in db.session.execute(
+        db.select(KbEntry).where(KbEntry.external_id.is_not(None))).scalars()}
+    wanted: dict[int, list[str]] = {}
+    by_id: dict[int, KbEntry] = {}
+    for no, row in rows:
+        try:
+            entry, phrasing = _phrasing_row(row, entries)
+        except KbError as exc:
+            report.rejected.append((no, str(exc)))
+            continue
+        by_id[entry.id] = entry
+        wanted.setdefault(entry.id, []).append(phrasing)
+    if report.rejected and not skip_invalid:
+        return report
+    try:
+        for entry_id, phrasings in wanted.items():
+            entry = by_id[entry_id]
+            have = {_same(p) for p in [entry.question, *(entry.phrasings or [])]}
+            new = []
+            for p in phrasings:
+                if _same(p) in have:
+                    report.duplicates += 1
+                else:
+                    have.add(_same(p))
+                    new.append(p)
+            if new:
+                data = entry.snapshot()
+                data["phrasings"] = [*(entry.phrasings or []), *new]
+                save_entry(entry, data, author_id, comment="phrasings import")
+                report.added += len(new)
+                report.entries += 1
+            if progress:
+                progress(len(phrasings))
+        db.session.commit()
+        report.committed = True
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+def export_phrasings() -> Iterator[dict[str, str]]:
+    """Every phrasing of every entry that has an external id, as import rows."""
+    for entry in db.session.execute(db.select(KbEntry).where(KbEntry.external_id.is_not(None))
+                                    .order_by(KbEntry.id)).scalars():
+        for phrasing in entry.phrasings or []:
+            yield {"external_id": entry.external_id, "phrasing": phrasing}

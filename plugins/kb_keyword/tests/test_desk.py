@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sep_core import db
@@ -102,3 +104,67 @@ def test_revision_times_are_shown_in_moscow_time(app, small_base, h, clock):
     assert editor.post(f"/desk/kb/{entry.id}", data=data).status_code == 302
     page = editor.get(f"/desk/kb/{entry.id}").get_data(as_text=True)
     assert "2026-03-10 01:30" in page
+
+
+def test_curation_groups_questions_with_candidates_and_this_one_attaches_in_one_click(app, client, small_base, h):
+    from sep_core import AuditEntry
+    from sep_plugins.kb_keyword.models import KbEntry, KbQuestion
+
+    for asked in ("бумагу с данными авто где брать", "Где брать бумагу с данными авто?", "погода на марсе"):
+        assert h.ask(client, asked).get_json()["answered"] is False
+    token = h.ask(client, "Какой режим работы телефона?").get_json()["token"]
+    h.post_json(client, "/api/v1/ask/rate", {"token": token, "helpful": False})
+    h.ask(client, "Как получить выписку из электронного паспорта?")  # answered and not rated: not to curate
+    editor = app.test_client()
+    h.sign_in(editor, h.make_user("kb_editor", "editor@example.org"))
+    page = editor.get("/desk/bot").get_data(as_text=True)
+    start = page.index('id="kb-curate"')
+    section = page[start:page.index("<h2", start)]
+    assert section.count('class="card kb-curate"') == 3  # the two wordings of one question are one group
+    assert "Спросили 2 раза" in section and "без ответа: 2" in section and "оценили «не помогло»: 1" in section
+    assert "Какой режим работы телефона?</h3>" in section  # rated not helpful
+    group = section[:section.index('class="card kb-curate"', section.index('class="card kb-curate"') + 1)]
+    assert "бумаг" in group.lower()
+    form = re.search(r'<form[^>]*/desk/bot/attach.*?</form>', group, re.S).group(0)  # the bot's first candidate
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    assert len(fields["question_ids"].split(",")) == 2
+    entry = db.session.get(KbEntry, int(fields["entry_id"]))
+    assert f"{entry.question}</a>" in form  # the candidate is named beside its button
+    r = editor.post("/desk/bot/attach", data=fields)
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert len(entry.phrasings) == 1 and "бумаг" in entry.phrasings[0].lower()
+    handled = db.session.execute(db.select(KbQuestion.question).where(KbQuestion.handled.is_(True))).scalars().all()
+    assert sorted(handled) == ["Где брать бумагу с данными авто?", "бумагу с данными авто где брать"]
+    trail = db.session.execute(db.select(AuditEntry).where(AuditEntry.action == "kb_phrasing_attached")).scalar_one()
+    assert trail.object_id == str(entry.id) and "бумаг" not in trail.reason  # no question text in the audit
+    page = editor.get("/desk/bot").get_data(as_text=True)
+    assert page[page.index('id="kb-curate"'):].count('class="card kb-curate"') == 2
+    answer = h.ask(client, entry.phrasings[0]).get_json()["answer"]
+    assert answer is not None and answer["id"] == entry.id  # the consultant now answers it
+    again = editor.post("/desk/bot/attach", data=fields, follow_redirects=True).get_data(as_text=True)
+    assert "уже есть эта формулировка" in again and len(entry.phrasings) == 1
+
+
+def test_attach_needs_an_editor_and_a_csrf_token(app, client, small_base, h):
+    from sep_plugins.kb_keyword.models import KbEntry, KbQuestion
+
+    h.ask(client, "погода на марсе")
+    question = db.session.execute(db.select(KbQuestion)).scalar_one()
+    entry = db.session.execute(db.select(KbEntry)).scalars().first()
+    data = {"question_id": question.id, "entry_id": entry.id, "question_ids": str(question.id)}
+    citizen = app.test_client()
+    h.sign_in(citizen, h.make_user())
+    assert citizen.post("/desk/bot/attach", data={**data, "csrf_token": csrf_token(citizen)}).status_code == 403
+    for role in ("duty", "specialist"):
+        staff = app.test_client()
+        h.sign_in(staff, h.make_user(role, f"{role}@example.org"))
+        assert staff.post("/desk/bot/attach", data={**data, "csrf_token": csrf_token(staff)}).status_code == 403
+    editor = app.test_client()
+    h.sign_in(editor, h.make_user("kb_editor", "editor@example.org"))
+    assert editor.post("/desk/bot/attach", data=data).status_code == 400  # no CSRF token
+    r = editor.post("/desk/bot/attach", data={**data, "entry_id": 999, "csrf_token": csrf_token(editor)},
+                    follow_redirects=True)
+    assert "Неизвестный вопрос или запись." in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert entry.phrasings == [] and question.handled is False
