@@ -107,8 +107,9 @@ def test_revision_times_are_shown_in_moscow_time(app, small_base, h, clock):
 
 
 def test_curation_groups_questions_with_candidates_and_this_one_attaches_in_one_click(app, client, small_base, h):
-    from sep_core import AuditEntry
     from sep_plugins.kb_keyword.models import KbEntry, KbQuestion
+
+    from sep_core import AuditEntry
 
     for asked in ("бумагу с данными авто где брать", "Где брать бумагу с данными авто?", "погода на марсе"):
         assert h.ask(client, asked).get_json()["answered"] is False
