@@ -186,6 +186,19 @@ def sep_on_shift_ended(user, shift, pick, note):
     """Hand over the unfinished work of a staff member whose shift has ended."""
 
 
+@hookspec
+def sep_contact_requests(user, phone):
+    """Return a list of dicts (number, subject, status, status_label, url) of open requests of this caller."""
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+@hookspec
+def sep_report_metrics(start, end, channel):
+    """Return a dict of this plugin's figures for the period [start, end) and channel (None: all), or None."""
+
+
 # --- open registry data -----------------------------------------------------------------------
 
 

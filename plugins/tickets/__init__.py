@@ -12,6 +12,7 @@ Contributes:
 - the managed list of specialist profiles (``sep_specialist_profiles``; ``/desk/profiles``,
   ``sep tickets profiles ...``);
 - the handover of a leaving staff member's unfinished requests (``sep_on_shift_ended``);
+- a caller's open requests for the phone journal (``sep_contact_requests``);
 - requests opened from social channels (``sep_open_ticket``);
 - resuming a request when the identity check it asked for ends (``sep_on_identity_checked``), or
   when every technical requirement asked is met (``sep_requested_requirements``,
@@ -90,6 +91,11 @@ def sep_specialist_profiles():
 @hookimpl
 def sep_on_shift_ended(user, shift, pick, note):
     service.hand_over(user, pick, note)
+
+
+@hookimpl
+def sep_contact_requests(user, phone):
+    return desk.contact_requests(user, phone)
 
 
 @hookimpl

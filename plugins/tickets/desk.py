@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import wraps
 
 import phonenumbers
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -355,6 +355,21 @@ def _close(ticket):
 ACTIONS = {"take": _take, "assign": _assign, "reply": _reply, "note": _note, "documents": _documents,
            "identity": _identity, "requirement": _requirement, "escalate": _escalate, "edit": _edit,
            "close": _close}
+
+
+def contact_requests(user, phone: str) -> list[dict]:
+    """``sep_contact_requests``: open requests of the caller's account or filed with that number."""
+    conditions = [Ticket.phone == phone] if phone else []
+    if user is not None and getattr(user, "id", None):
+        conditions.append(Ticket.user_id == user.id)
+    if not conditions:
+        return []
+    tickets = db.session.execute(select(Ticket).where(or_(*conditions), Ticket.status.in_(OPEN))
+                                 .order_by(Ticket.id.desc()).limit(20)).scalars().all()
+    return [{"number": t.number, "subject": t.subject, "status": t.status,
+             "status_label": service.status_label(t.status),
+             "url": url_for("tickets_desk.detail", number=t.number) if has_request_context()
+             else f"{desk.url_prefix}/requests/{t.number}"} for t in tickets]
 
 
 # --- phone requests ---------------------------------------------------------------------------------
