@@ -36,8 +36,8 @@ def test_admin_imports_shifts_by_keyboard_on_a_phone(app, browser_page, live_ser
     page.get_by_label("Файл CSV").focus()
     page.keyboard.press("Tab")  # to the Import button
     assert page.evaluate("document.activeElement.textContent") == "Загрузить"
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/desk/roster")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Загружено смен: 1." in page.inner_text("main")
     assert "Анна" in page.locator("#on-duty-now").inner_text() and fits(page)
 
@@ -49,7 +49,8 @@ def test_admin_imports_shifts_by_keyboard_on_a_phone(app, browser_page, live_ser
     page.goto("/desk/roster")
     csv_file.write_text("email,role\nx,y\n", encoding="utf-8")
     page.get_by_label("Файл CSV").set_input_files(str(csv_file))
-    page.get_by_role("button", name="Загрузить").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Загрузить").click()
     assert "В заголовке должны быть столбцы" in page.locator("[role=alert]").inner_text() and fits(page)
 
 
@@ -63,6 +64,6 @@ def test_profiles_page_on_a_phone(app, browser_page, live_server, r):
     page.get_by_label("Код").fill("extracts")
     page.get_by_label("Название на русском").fill("Выписки")
     page.get_by_label("Название на английском").fill("Extracts")
-    page.get_by_label("Название на английском").press("Enter")
-    page.wait_for_url("**/desk/profiles")
+    with page.expect_navigation():
+        page.get_by_label("Название на английском").press("Enter")
     assert page.locator('tr[data-code="extracts"]').count() == 1
