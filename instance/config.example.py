@@ -68,6 +68,9 @@ SEP_OUTBOX_BACKOFF_MAX_SECONDS = 3600
 SEP_OUTBOX_LEASE_SECONDS = 300
 # Deliver right after each web request (None: in development only; production runs `sep worker`).
 SEP_OUTBOX_DELIVER_AFTER_REQUEST = None
+# When the database is unreachable every route answers 503 with this Retry-After (seconds):
+# JSON {"error": {"code": "unavailable"}} on /api/v1/, a short page elsewhere.
+SEP_UNAVAILABLE_RETRY_AFTER = 5
 
 # Redis for rate limits and caches shared by several web workers ("" keeps them in-process),
 # e.g. "redis://127.0.0.1:6379/0".

@@ -20,6 +20,7 @@ from .clock import system_now
 from .config import builtin_plugin_names, load_config
 from .extensions import babel, csrf, db, login_manager
 from .i18n import MergedDomain, load_catalogs, select_locale
+from .outages import register_outage_handlers
 from .plugins import SepPluginManager
 from .ratelimit import RateLimiter, init_rate_limiter
 from .web import register_error_handlers, register_security_headers, register_template_globals
@@ -112,6 +113,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     pm.hook.sep_cli(cli=app.cli, app=app)
 
     register_error_handlers(app)
+    register_outage_handlers(app)
     register_security_headers(app)
     register_template_globals(app)
     _register_user_loader(app)

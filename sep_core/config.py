@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "SEP_OUTBOX_BACKOFF_MAX_SECONDS": 3600,
     "SEP_OUTBOX_LEASE_SECONDS": 300,
     "SEP_OUTBOX_DELIVER_AFTER_REQUEST": None,  # None: on in development only
+    "SEP_UNAVAILABLE_RETRY_AFTER": 5,  # seconds, in the Retry-After of a 503 when the database is unreachable
     "SEP_REDIS_URL": "",
     "SEP_MAX_BODY_BYTES": 60 * 1024 * 1024,
     "SEP_TRACE_PLUGINS": False,

@@ -30,6 +30,7 @@ from .models import Attachment, Message, Ticket
 from .service import ActionError, status_label
 from .views import category_choices, form_estimate, format_moment, locale, refuse_nul_characters
 
+IDEMPOTENCY_KEY_MAX = 80
 api = Blueprint("tickets_api", __name__, url_prefix=API_PREFIX + "/tickets")
 
 TICKET_SCHEMA = {
@@ -103,20 +104,31 @@ def list_mine():
              "surname": {"type": "string"}, "first_name": {"type": "string"}, "patronymic": {"type": "string"},
              "email": {"type": "string"}, "phone": {"type": "string"},
              "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}}}},
+         parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
+                      "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX,
+                                 "pattern": "^[!-~]+$"},
+                      "description": "Retrying with the same key returns the request filed the first time "
+                                     "(header Idempotent-Replayed: true) instead of filing it again; per user."}],
          response_schema=TICKET_SCHEMA,
-         responses={201: "Filed", 401: "Not signed in", 403: "Contacts not confirmed", 413: "Too large",
-                    422: "A file was refused"})
+         responses={201: "Filed (or, with a used Idempotency-Key, filed before)", 400: "Invalid fields or key",
+                    401: "Not signed in", 403: "Contacts not confirmed", 413: "Too large",
+                    422: "A file was refused", 503: "The database is unavailable: retry with the same key"})
 def create():
     signed_in()
+    key = idempotency_key()
+    if key:
+        existing = service.filed_with_key(current_user, key)
+        if existing is not None:
+            return replayed(existing)
     missing = service.missing_confirmations(current_user)
     if missing:
         raise ApiError(403, "not_confirmed", "Confirm your contacts before filing requests.", {"missing": missing})
     data = MultiDict()
     for name in ("surname", "first_name", "patronymic", "email", "phone"):
         data[name] = getattr(current_user, name) or ""
-    for key in ("category", "subject", "description", "surname", "first_name", "patronymic", "email", "phone"):
-        if key in request.form:
-            data[key] = request.form[key]
+    for key_ in ("category", "subject", "description", "surname", "first_name", "patronymic", "email", "phone"):
+        if key_ in request.form:
+            data[key_] = request.form[key_]
     form = TicketForm(formdata=data, meta={"csrf": False})
     form.category.choices = category_choices()
     if not form.validate():
@@ -124,13 +136,35 @@ def create():
     files, errors = storage.read_uploads(request.files.getlist("attachments"))
     if errors:
         raise ApiError(422, "file_refused", " ".join(errors))
+    body: dict = {}
     try:
-        ticket = service.create_ticket(user=current_user, fields=form.data,
-                                       category=service.category_by_code(form.category.data), channel="api",
-                                       files=files)
+        ticket, again = service.file_once(
+            user=current_user, key=key, fields=form.data, category=service.category_by_code(form.category.data),
+            channel="api", files=files, before_commit=lambda t: body.update(ticket_json(t)))
     except storage.UploadError as exc:
         raise ApiError(422, "file_refused", str(exc)) from exc
-    return jsonify(ticket_json(ticket)), 201
+    if again:
+        return replayed(ticket)
+    return jsonify(body), 201  # built before the commit: no query after it
+
+
+def idempotency_key() -> str | None:
+    """The ``Idempotency-Key`` header as stored (``api:<key>``), None without one; a malformed
+    key is a 400 (printable ASCII without spaces, at most 80 characters, e.g. a UUID)."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    if not 1 <= len(raw) <= IDEMPOTENCY_KEY_MAX or not all("!" <= ch <= "~" for ch in raw):
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 80 printable ASCII characters "
+                       "without spaces (a UUID is a good key).")
+    return f"api:{raw}"
+
+
+def replayed(ticket: Ticket):
+    """The answer to a retry: the request filed the first time, as it is now."""
+    response = jsonify(ticket_json(ticket))
+    response.headers["Idempotent-Replayed"] = "true"
+    return response, 201
 
 
 @api.get("/<number>")

@@ -38,6 +38,9 @@ class TicketForm(ContactFields, FlaskForm):
                                 validators=[DataRequired(REQUIRED), Length(min=10, max=20000)])
     attachments = MultipleFileField(_l("Attachments (document scans)"))
     pending = HiddenField()
+    form_token = HiddenField()
+    """One per form shown: sending the form again (a retry, a double click, the back button)
+    returns the request already filed with it instead of filing another."""
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sep_core import db, utcnow_naive
@@ -102,6 +102,11 @@ class Ticket(db.Model):
     identity_check_id: Mapped[int | None] = mapped_column(Integer, index=True)
     requirements: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """Technical requirements asked of the citizen: [{"id", "name", "instructions_html", "done"}]."""
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    """What makes a retried filing return this request: ``api:<Idempotency-Key>`` or
+    ``form:<one-time form token>``; unique per user."""
+
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key", name="uq_tickets_tickets_user_idempotency"),)
 
     category = relationship(Category, lazy="joined")
 

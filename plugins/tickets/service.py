@@ -8,12 +8,13 @@ an error the transaction is rolled back and files written for it are removed.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from sep_core import (
     Inquiry,
@@ -178,10 +179,14 @@ def _attach(ticket: Ticket, message: Message | None, files: list[storage.Checked
 
 def create_ticket(*, user: User | None, fields: dict, category: Category | None, channel: str,
                   files: list[storage.CheckedFile] = (), pending: list[Attachment] = (),
-                  registered_by: User | None = None, commit: bool = True) -> Ticket:
+                  registered_by: User | None = None, commit: bool = True, idempotency_key: str | None = None,
+                  before_commit: Callable[[Ticket], None] | None = None) -> Ticket:
     """File a request (the citizen's, or one a staff member registers from a phone call).
 
-    With ``commit=False`` the caller's transaction is used and the caller commits."""
+    With ``commit=False`` the caller's transaction is used and the caller commits.
+    ``before_commit(ticket)`` runs last inside the transaction: callers build their answer there,
+    because after the commit every attribute is expired and reading one is a query — one a
+    dropped connection would turn into an error although the request is stored."""
     files, pending = list(files), list(pending)
     storage.check_set(files + [storage.CheckedFile(p.filename, b"\0" * p.size, "pdf") for p in pending])
     at = now()
@@ -189,7 +194,7 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
         number=next_number(at.year), user_id=getattr(user, "id", None), channel=channel,
         category_id=category.id if category else None,
         queue=(category.queue if category else "") or "duty", profile=(category.profile if category else "") or "",
-        registered_by_id=getattr(registered_by, "id", None), status="new",
+        registered_by_id=getattr(registered_by, "id", None), status="new", idempotency_key=idempotency_key,
         created_at=sla.to_naive_utc(at), updated_at=sla.to_naive_utc(at),
         **{k: (fields.get(k) or "").strip() for k in ("surname", "first_name", "patronymic", "email", "phone",
                                                        "subject", "description")},
@@ -212,6 +217,8 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
             "We have received your request %(number)s. The deadline for an answer is %(due)s (Moscow time)."),
             with_rule=True)
         hook().sep_on_ticket_created(ticket=ticket)
+        if before_commit is not None:
+            before_commit(ticket)
         if commit:
             db.session.commit()
     except Exception:
@@ -259,6 +266,28 @@ def hand_over(user: User, pick, note: str) -> int:
         add_message(ticket, None, "note", note, internal=True)
         _history(ticket, None, "handed_over", {"from": user.id, "to": ticket.assignee_id})
     return len(tickets)
+
+
+def filed_with_key(user: User, key: str) -> Ticket | None:
+    """The request this user already filed with this idempotency key (keys are per user)."""
+    return db.session.execute(select(Ticket).filter_by(user_id=user.id, idempotency_key=key)).scalar_one_or_none()
+
+
+def file_once(*, user: User, key: str | None, **kwargs) -> tuple[Ticket, bool]:
+    """``create_ticket`` that a retry cannot repeat: with a key already used by this user, the
+    request filed then is returned instead (``(ticket, True)``). Two concurrent attempts with
+    one key meet at the unique (user, key) constraint; the loser returns the winner's request."""
+    if key:
+        existing = filed_with_key(user, key)
+        if existing is not None:
+            return existing, True
+    try:
+        return create_ticket(user=user, idempotency_key=key or None, **kwargs), False
+    except IntegrityError:
+        existing = filed_with_key(user, key) if key else None
+        if existing is None:
+            raise
+        return existing, True
 
 
 def open_from_channel(user, subject: str, text: str, channel: str) -> Ticket | None:

@@ -3,6 +3,8 @@ a request's page with its thread, replies and uploads, and attachment downloads.
 
 from __future__ import annotations
 
+import re
+import secrets
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -108,22 +110,31 @@ def new():
     form.category.choices = category_choices()
     if request.method == "GET":
         _prefill(form)
+        form.form_token.data = secrets.token_urlsafe(24)
         return render_template("tickets/new.html", form=form, pending=[], file_errors=[],
                                estimate=form_estimate(form.category.data), limits=plugin_settings("tickets"))
+    key = _form_key(form)
+    if key and (existing := service.filed_with_key(current_user, key)) is not None:
+        return redirect(url_for("tickets.detail", number=existing.number))  # the form sent again
     pending = service.pending_uploads(_tokens(form.pending.data), current_user)
     files, file_errors = storage.read_uploads(request.files.getlist(form.attachments.name))
     valid = form.validate()
     if valid and not file_errors:
+        filed: dict = {}
         try:
-            ticket = service.create_ticket(user=current_user, fields=form.data,
-                                           category=service.category_by_code(form.category.data),
-                                           channel="web", files=files, pending=pending)
+            ticket, again = service.file_once(
+                user=current_user, key=key, fields=form.data, category=service.category_by_code(form.category.data),
+                channel="web", files=files, pending=pending, before_commit=lambda t: filed.update(number=t.number))
         except storage.UploadError as exc:
             file_errors.append(str(exc))
             files = []  # refused together (limits, antivirus): not kept
         else:
-            flash(_("Your request %(number)s has been sent.", number=ticket.number), "success")
-            return redirect(url_for("tickets.detail", number=ticket.number))
+            number = ticket.number if again else filed["number"]  # no query after the commit
+            if not again:
+                flash(_("Your request %(number)s has been sent.", number=number), "success")
+            return redirect(url_for("tickets.detail", number=number))
+    if not key:
+        form.form_token.data = secrets.token_urlsafe(24)
     # Keep what was accepted, so the citizen does not choose those files again.
     try:
         storage.check_set(files + [storage.CheckedFile(p.filename, b"", "pdf") for p in pending])
@@ -134,6 +145,15 @@ def new():
     form.pending.data = ",".join(p.pending_token for p in pending if p.pending_token)
     return render_template("tickets/new.html", form=form, pending=pending, file_errors=file_errors,
                            estimate=form_estimate(form.category.data), limits=plugin_settings("tickets")), 400
+
+
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def _form_key(form: TicketForm) -> str | None:
+    """The form's one-time token as stored with the request (``form:<token>``), or None."""
+    token = (form.form_token.data or "").strip()
+    return f"form:{token}" if FORM_TOKEN.fullmatch(token) else None
 
 
 @blueprint.post("/requests/deflected")
