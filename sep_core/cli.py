@@ -107,8 +107,10 @@ def describe_plugins(app, show_all: bool = False) -> list[dict]:
             "translations": (path / "translations").is_dir(),
         })
     if show_all:
-        core = pm.get_plugin(CORE_PLUGIN_NAME)
-        rows.append({"name": CORE_PLUGIN_NAME, "version": "core", "hooks": hook_names(pm, core)})
+        for name in (CORE_PLUGIN_NAME, "sep_core.conversations"):  # the second with chat channels only
+            internal = pm.get_plugin(name)
+            if internal is not None:
+                rows.append({"name": name, "version": "core", "hooks": hook_names(pm, internal)})
     return rows
 
 

@@ -79,7 +79,9 @@ class FrozenClock:
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    """A frozen Moscow clock, installed on every app made by ``make_app`` in this test."""
+    """A frozen Moscow clock, installed on every app made by ``make_app`` in this test. Everything
+    reading the app's clock follows it: the outbox (a retry is due only when the clock reaches
+    its time; ``deliver_outbox(clock)`` moves it there), rate limits, deadlines, code expiry."""
     return FrozenClock()
 
 

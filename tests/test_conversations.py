@@ -253,3 +253,11 @@ def test_the_locale_inside_a_webhook_is_the_citizens_not_the_platforms(chat_app,
     from sep_core import InquiryLog
 
     assert InquiryLog.query.order_by(InquiryLog.id.desc()).first().locale == "en"
+
+
+def test_sep_plugins_all_lists_the_internal_plugin_of_chat_channels(chat_app):
+    from sep_core.cli import main as sep_cli
+
+    rows = json.loads(chat_app.test_cli_runner().invoke(sep_cli, ["plugins", "--json", "--all"]).output)
+    internal = next(r for r in rows if r["name"] == "sep_core.conversations")
+    assert {"sep_on_ticket_message", "sep_send_code", "sep_user_data", "sep_on_user_deleted"} <= set(internal["hooks"])

@@ -186,7 +186,7 @@ class ConversationalChannel(WebhookChannel):
             return 60 - now().timestamp() % 60
         rate = float(self.settings.get("rate_per_second") or self.rate_per_second)
         limit, window = (int(rate), 1) if rate >= 1 else (1, math.ceil(1 / rate))
-        if rate_limiter().hit(f"channel_social:{self.name}", "send", limit, window):
+        if rate_limiter().hit(f"chat:{self.name}", "send", limit, window):
             return 0.0
         return window - now().timestamp() % window
 
