@@ -261,3 +261,15 @@ def test_sep_plugins_all_lists_the_internal_plugin_of_chat_channels(chat_app):
     rows = json.loads(chat_app.test_cli_runner().invoke(sep_cli, ["plugins", "--json", "--all"]).output)
     internal = next(r for r in rows if r["name"] == "sep_core.conversations")
     assert {"sep_on_ticket_message", "sep_send_code", "sep_user_data", "sep_on_user_deleted"} <= set(internal["hooks"])
+
+
+def test_a_reply_held_back_by_the_channel_rate_spends_none_of_the_chats_budget(make_app, fake_http_api, clock):
+    settings = {"api_url": fake_http_api.url, "rate_per_second": 1, "recipient_rate_per_minute": 2}
+    app = make_app(plugins=[("chatly", Plugin(settings))])
+    with app.app_context():
+        clock.set("2026-03-02T10:00:00")
+        for event_id in (1, 2):
+            post(app, event_id, "паспорт?")
+        assert (deliver_outbox().sent, len(fake_http_api.sent("/send"))) == (1, 1)  # the channel's 1/s
+        clock.advance(seconds=1)
+        assert deliver_outbox().sent == 1  # the chat's budget (2/min) was not spent by the wait

@@ -179,14 +179,18 @@ class ConversationalChannel(WebhookChannel):
     def throttle(self, to: str | None = None) -> float:
         """0 when a send is allowed now (and counted), else the seconds until the next window.
         Counted in the core's shared limiter (Redis when configured), so all workers share it:
-        first per recipient (``recipient_rate_per_minute``), then for the whole channel."""
-        per_minute = int(self.settings.get("recipient_rate_per_minute") or self.recipient_rate_per_minute)
-        if per_minute and to is not None and not rate_limiter().hit(
-                f"chat:{self.name}:to", hashlib.sha256(str(to).encode()).hexdigest()[:24], per_minute, 60):
-            return 60 - now().timestamp() % 60
+        the channel's ``rate_per_second`` and each chat's ``recipient_rate_per_minute``. A send
+        held back by the channel's limit uses none of the chat's budget."""
+        limiter = rate_limiter()
         rate = float(self.settings.get("rate_per_second") or self.rate_per_second)
         limit, window = (int(rate), 1) if rate >= 1 else (1, math.ceil(1 / rate))
-        if rate_limiter().hit(f"chat:{self.name}", "send", limit, window):
+        if limiter.exceeded(f"chat:{self.name}", "send", limit, window):
+            return window - now().timestamp() % window
+        per_minute = int(self.settings.get("recipient_rate_per_minute") or self.recipient_rate_per_minute)
+        recipient = hashlib.sha256(str(to).encode()).hexdigest()[:24]  # no chat ids in Redis keys
+        if per_minute and to is not None and not limiter.hit(f"chat:{self.name}:to", recipient, per_minute, 60):
+            return 60 - now().timestamp() % 60
+        if limiter.hit(f"chat:{self.name}", "send", limit, window):
             return 0.0
         return window - now().timestamp() % window
 
