@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from sep_core import Channel, ConversationalChannel, WebhookChannel
+from sep_core.cli import main as sep_cli
 from sep_core.scaffold import render, skeleton_files
 from sep_core.testing import deliver_outbox
 
@@ -121,12 +123,11 @@ def test_sep_plugins_new_demo_passes_its_tests_in_a_fresh_folder(tmp_path):
                          capture_output=True, text=True, timeout=300, env=clean_env())
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert re.search(r"\b5 passed\b", run.stdout)
-    again = subprocess.run([str(BIN / "sep"), "plugins", "new", "demo"], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=120, env=clean_env())
-    assert again.returncode != 0 and "exists already" in again.stderr  # never overwrites
-    bad = subprocess.run([str(BIN / "sep"), "plugins", "new", "Not-a-name"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120, env=clean_env())
-    assert bad.returncode != 0 and "not a plugin name" in bad.stderr
+    runner = CliRunner()  # the refusals, in-process
+    again = runner.invoke(sep_cli, ["plugins", "new", "demo", "--directory", str(tmp_path / "demo")])
+    assert again.exit_code != 0 and "exists already" in again.output  # never overwrites
+    bad = runner.invoke(sep_cli, ["plugins", "new", "Not-a-name", "--directory", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "not a plugin name" in bad.output and not (tmp_path / "x").exists()
 
 
 def test_render_replaces_every_spelling_of_the_name():
