@@ -96,11 +96,13 @@ def turn_of(question: str, result: dict) -> thread.Turn:
     return thread.Turn(question.strip(), kind, ids, result.get("token"))
 
 
-def turn_view(turn: thread.Turn, locale: str) -> dict:
-    """What the template needs of a turn: its answers as the API's JSON, the request link, a message."""
+def turn_view(turn: thread.Turn, locale: str, closed: str | None = None) -> dict:
+    """What the template needs of a turn: its answers as the API's JSON, the request link, a message
+    (``closed``: the consultant is closed, said instead of "no answer found")."""
     cards = [service.answer_json(a) for a in thread.entry_answers(turn.question, turn.ids, locale)]
-    message = (_("I could not find an answer. Send a request and our staff will answer.")
-               if turn.kind == "request" else "")
+    message = ""
+    if turn.kind == "request":
+        message = closed or _("I could not find an answer. Send a request and our staff will answer.")
     return {"question": turn.question, "kind": turn.kind, "cards": cards, "token": turn.token,
             "picked": turn.picked, "rating": turn.rating, "none": turn.none, "message": message,
             "request_url": service.request_link(turn.question)}
@@ -109,9 +111,11 @@ def turn_view(turn: thread.Turn, locale: str) -> dict:
 def _ask_page(form: AskForm, turns: list[thread.Turn]):
     form.thread.data = thread.dump(turns)
     locale = _locale()
-    views = [turn_view(t, locale) for t in turns]
+    bot = availability("bot")
+    closed = None if bot.open else (bot.message or _("The consultant is closed for maintenance."))
+    views = [turn_view(t, locale, closed if i == len(turns) - 1 else None) for i, t in enumerate(turns)]
     return render_template("kb_keyword/ask.html", form=form, turns=views, summary=_summary(views[-1]) if views else "",
-                           bot=availability("bot"), request_url=service.request_link(""))
+                           bot=bot, request_url=service.request_link(""))
 
 
 def _summary(view: dict) -> str:
@@ -218,7 +222,8 @@ def _with_turn(payload: dict, turn: thread.Turn, render: bool) -> dict:
     payload["turn"] = turn.to_json()
     if render:
         macro = get_template_attribute("kb_keyword/_thread.html", "turn_item")
-        payload["turn_html"] = str(macro(turn_view(turn, _locale())))
+        closed = None if payload.get("availability", {}).get("open", True) else payload.get("message")
+        payload["turn_html"] = str(macro(turn_view(turn, _locale(), closed)))
     return payload
 
 

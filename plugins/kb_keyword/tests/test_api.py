@@ -58,6 +58,8 @@ def test_maintenance_says_unavailable(client, small_base, register_plugin, clock
     assert data["message"] == "Плановые работы" and data["availability"]["next_open"]
     page = client.get("/ask").get_data(as_text=True)
     assert "Плановые работы" in page and "23:00" in page
+    turn = h.ask(client, "Как получить выписку?", render_turn=True).get_json()["turn_html"]
+    assert '<p class="kb-message">Плановые работы</p>' in turn and "Я не нашёл ответа" not in turn
 
 
 def test_maintenance_banner_on_ask_gives_the_end_time_once(client, small_base, register_plugin, clock, h):
