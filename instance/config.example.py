@@ -66,11 +66,13 @@ SEP_OUTBOX_BACKOFF_SECONDS = 30
 SEP_OUTBOX_BACKOFF_MAX_SECONDS = 3600
 # A worker that dies while sending gives its message back after this many seconds.
 SEP_OUTBOX_LEASE_SECONDS = 300
-# Deliver right after each web request (None: in development only; production runs `sep worker`).
+# Deliver right after a web request that queued something (None: in development only; production
+# runs `sep worker`). Requests that queued nothing also deliver what is due at most this often.
 SEP_OUTBOX_DELIVER_AFTER_REQUEST = None
 # When the database is unreachable every route answers 503 with this Retry-After (seconds):
 # JSON {"error": {"code": "unavailable"}} on /api/v1/, a short page elsewhere.
 SEP_UNAVAILABLE_RETRY_AFTER = 5
+SEP_OUTBOX_SWEEP_SECONDS = 30
 
 # Redis for rate limits and caches shared by several web workers ("" keeps them in-process),
 # e.g. "redis://127.0.0.1:6379/0".
@@ -78,6 +80,19 @@ SEP_REDIS_URL = ""
 
 # Largest request body in bytes (attachments included).
 SEP_MAX_BODY_BYTES = 60 * 1024 * 1024
+
+# Anonymous questions to the consultant are logged in batches by a background thread of each
+# worker (PostgreSQL only; None: 500 rows in production, off elsewhere; 0: off): a batch is written
+# when this many rows wait or this many seconds after the first, and at a clean exit. A worker that
+# is killed loses at most the last SEP_LOG_BUFFER_SECONDS of anonymous questions. Inquiry ids are
+# reserved from the database's sequence in blocks of SEP_LOG_BUFFER_ID_BLOCK.
+SEP_LOG_BUFFER_ROWS = None
+SEP_LOG_BUFFER_SECONDS = 1.0
+SEP_LOG_BUFFER_ID_BLOCK = 100
+
+# A pooled database connection that sat idle this many seconds is checked before use (the
+# database may have restarted); connections in steady use are not (None: never check).
+SEP_DB_PING_IDLE_SECONDS = 10
 
 # Log every hook call with its implementations and the types of their results (debugging
 # plugins; arguments and values are never logged, they may carry personal data).

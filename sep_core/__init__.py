@@ -34,6 +34,7 @@ from .errors import ApiError, ConfigError, DeliveryError, SepError
 from .extensions import csrf, db, login_manager
 from .http import HttpResult, JsonHttp, retry_after_seconds
 from .i18n import gettext, lazy_gettext, ngettext
+from .logbuffer import flush_logs, log_row
 from .mail import send_mail
 from .models import ROLES, STAFF_ROLES, AuditEntry, InquiryLog, OutboxMessage, User
 from .outbox import current_outbox_message_id, enqueue
@@ -114,6 +115,7 @@ __all__ = [
     "db",
     "deadline",
     "enqueue",
+    "flush_logs",
     "gettext",
     "handle_inquiry",
     "hookimpl",
@@ -123,6 +125,7 @@ __all__ = [
     "json_body",
     "json_error",
     "lazy_gettext",
+    "log_row",
     "login_manager",
     "ngettext",
     "now",

@@ -20,6 +20,7 @@ from .clock import system_now
 from .config import builtin_plugin_names, load_config
 from .extensions import babel, csrf, db, login_manager
 from .i18n import MergedDomain, load_catalogs, select_locale
+from .logbuffer import LogBuffer, init_log_buffer
 from .outages import register_outage_handlers
 from .plugins import SepPluginManager
 from .ratelimit import RateLimiter, init_rate_limiter
@@ -40,6 +41,7 @@ class SepState:
     migration_dirs: list[str] = field(default_factory=list)
     contributions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     rate_limiter: RateLimiter | None = None
+    log_buffer: LogBuffer | None = None
 
     def contributed(self, plugin: str, kind: str, name: str) -> None:
         self.contributions.setdefault(plugin, {}).setdefault(kind, []).append(name)
@@ -78,7 +80,8 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     plugin_loading.configure_plugins(pm, app.config["SEP_PLUGIN_CONFIG"])
 
     db.init_app(app)
-    _tune_sqlite(app)
+    _tune_engine(app)
+    state.log_buffer = init_log_buffer(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = None
@@ -159,14 +162,54 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-def _tune_sqlite(app: Flask) -> None:
+_IDLE_SINCE = "sep_idle_since"
+
+
+def _ping_idle_connections(engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it sat idle for ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` costs a round trip on every checkout, i.e. on every request
+    that touches the database. A connection in steady use was just seen working; one that sat
+    idle (the database may have restarted meanwhile) is pinged, and replaced if dead. A
+    database restart within the idle window can still fail one request per worker, after which
+    SQLAlchemy drops the whole pool."""
+    from time import monotonic
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "connect")
+    def fresh(dbapi_connection, record) -> None:
+        record.info[_IDLE_SINCE] = monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection, record) -> None:
+        record.info[_IDLE_SINCE] = monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+        if monotonic() - record.info.get(_IDLE_SINCE, 0.0) < idle_seconds:
+            return
+        try:
+            ok = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("stale pooled connection") from exc
+        if ok is False:
+            raise DisconnectionError("stale pooled connection")
+
+
+def _tune_engine(app: Flask) -> None:
     """SQLite (the embedded default) with a write-ahead log: several gunicorn workers and the
-    outbox worker write concurrently, and each inquiry is logged, so commits must be cheap."""
+    outbox worker write concurrently, and each inquiry is logged, so commits must be cheap.
+    Pooled connections are checked only after being idle (see :func:`_ping_idle_connections`)."""
     from sqlalchemy import event
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        idle = app.config["SEP_DB_PING_IDLE_SECONDS"]
+        if idle is not None and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+            _ping_idle_connections(db.engine, float(idle))
 
 
 def _register_templates(app: Flask, pm: SepPluginManager) -> None:
@@ -197,17 +240,30 @@ def _register_user_loader(app: Flask) -> None:
 
 
 def _register_dev_delivery(app: Flask) -> None:
-    """In development, deliver the outbox right after each request, so ``make run`` needs no
-    worker; production runs ``sep worker``."""
+    """In development, deliver the outbox right after a request that queued something, so
+    ``make run`` needs no worker; production runs ``sep worker``.
+
+    A request that queued nothing pays nothing (no query): only every
+    ``SEP_OUTBOX_SWEEP_SECONDS`` does one such request also deliver what is due from elsewhere
+    (retries, rows queued by a command)."""
     if not app.config["SEP_OUTBOX_DELIVER_AFTER_REQUEST"]:
         return
 
-    from .outbox import drain
+    from time import monotonic
+
+    from .outbox import QUEUED, drain
+
+    sweep_every = float(app.config["SEP_OUTBOX_SWEEP_SECONDS"])
+    last_sweep = [-sweep_every]
 
     @app.teardown_request
     def deliver_after_request(exc):
         if exc is not None:
             return
+        queued = db.session.info.pop(QUEUED, False)
+        if not queued and monotonic() - last_sweep[0] < sweep_every:
+            return
+        last_sweep[0] = monotonic()
         try:
             drain(limit=20)
         except Exception:  # delivery problems never break the page; the worker retries

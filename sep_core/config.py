@@ -55,9 +55,14 @@ DEFAULTS: dict[str, Any] = {
     "SEP_OUTBOX_LEASE_SECONDS": 300,
     "SEP_OUTBOX_DELIVER_AFTER_REQUEST": None,  # None: on in development only
     "SEP_UNAVAILABLE_RETRY_AFTER": 5,  # seconds, in the Retry-After of a 503 when the database is unreachable
+    "SEP_OUTBOX_SWEEP_SECONDS": 30,  # development: also deliver due rows queued elsewhere this often
     "SEP_REDIS_URL": "",
     "SEP_MAX_BODY_BYTES": 60 * 1024 * 1024,
     "SEP_TRACE_PLUGINS": False,
+    "SEP_LOG_BUFFER_ROWS": None,  # anonymous questions logged in batches (None: 500 in production; 0: off)
+    "SEP_LOG_BUFFER_SECONDS": 1.0,  # ... at most this long after the first waiting row (the crash loss window)
+    "SEP_LOG_BUFFER_ID_BLOCK": 100,  # inquiry ids reserved per round trip (PostgreSQL)
+    "SEP_DB_PING_IDLE_SECONDS": 10,  # ping a pooled connection idle this long before use (None: never)
     "SEP_BOT_CONFIDENCE_THRESHOLD": 0.5,
     "SEP_PASSWORD_HASH_METHOD": "scrypt",
     "SEP_CHAT_LINK_CODE_MINUTES": 15,  # lifetime of a code linking a chat to a cabinet
@@ -148,7 +153,9 @@ def _finish(app: Flask) -> None:
         raise ConfigError("SEP_PLUGIN_CONFIG must be a dict of plugin name -> settings")
     if not isinstance(cfg["SEP_TRUSTED_PROXIES"], int) or cfg["SEP_TRUSTED_PROXIES"] < 0:
         raise ConfigError("SEP_TRUSTED_PROXIES must be a whole number of proxies (0 when none)")
-    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # pooled connections are pinged only after sitting idle (SEP_DB_PING_IDLE_SECONDS), not on
+    # every checkout; set {"pool_pre_ping": True} here to ping always
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     cfg["MAX_CONTENT_LENGTH"] = cfg["SEP_MAX_BODY_BYTES"]
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -30,7 +30,11 @@ class Inquiry:
     received_at: datetime | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
-    """Set by the core once the inquiry is written to the inquiries log."""
+    """Set by the core once the inquiry is written to the inquiries log (or its id reserved)."""
+    log_deferred: bool = False
+    """Set by the core when the inquiries-log row is written later, in a batch (an anonymous
+    question where the log buffer is on): a ``sep_on_inquiry`` listener writes its own log rows
+    with ``sep_core.log_row(model, values, deferred=inquiry.log_deferred)`` to go with it."""
 
 
 @dataclass

@@ -41,11 +41,17 @@ def current_outbox_message_id() -> int | None:
     return _delivering.get()
 
 
+#: Key in the session's ``info``: this unit of work queued a delivery (development delivers after
+#: such a request only; other requests pay nothing for the outbox).
+QUEUED = "sep_outbox_queued"
+
+
 def enqueue(kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
             max_attempts: int | None = None) -> OutboxMessage:
     """Add a delivery to the current transaction (the caller commits)."""
     if kind not in current_app.extensions["sep"].transports:
         raise ValueError(f"No transport for outbox kind {kind!r}")
+    db.session.info[QUEUED] = True
     message = OutboxMessage(
         kind=kind,
         payload_json=json.dumps(payload, ensure_ascii=False),

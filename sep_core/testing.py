@@ -1,9 +1,9 @@
 """pytest plugin for SEP Help Desk and its plugin authors (installed as the ``pytest11`` entry
 point ``sep_core``).
 
-Fixtures: ``make_app``, ``app``, ``client``, ``runner``, ``db``, ``register_plugin``, ``clock``
-(a frozen Moscow clock, which the outbox follows too), ``fake_http_api`` (a platform's API on
-loopback recording every request), ``live_server`` and ``browser_page`` (headless Chromium via
+Fixtures: ``make_app``, ``app``, ``client``, ``runner``, ``db``, ``register_plugin``, ``postgres_url``,
+``clock`` (a frozen Moscow clock, which the outbox follows too), ``fake_http_api`` (a platform's API
+on loopback recording every request), ``live_server`` and ``browser_page`` (headless Chromium via
 Playwright). Helpers: ``deliver_outbox``, ``assert_nothing_stored``, ``sign_in``, ``csrf_token``.
 Markers:
 
@@ -113,6 +113,33 @@ def sep_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL tier: cannot reach {url.host}:{url.port}: {exc}", pytrace=False)
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(_admin_dsn(url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(sep_database_url: str | None) -> Iterator[str]:
+    """A PostgreSQL database for a test that needs PostgreSQL itself (sequences, several
+    connections): the run's own when the suite runs on PostgreSQL, else a temporary one on
+    ``SEP_TEST_POSTGRES_SERVER`` (default 127.0.0.1:5432), dropped afterwards. Skipped when no
+    server answers, except under ``CI=true``."""
+    if sep_database_url:
+        yield sep_database_url
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(os.environ.get("SEP_TEST_POSTGRES_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    name = f"sep_test_pg_{os.getpid()}_{threading.get_ident() % 100000}"
+    try:
+        with psycopg.connect(_admin_dsn(url), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        if in_ci():
+            pytest.fail(f"PostgreSQL unreachable: {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
     yield url.set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(_admin_dsn(url), autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -145,18 +145,28 @@ CONTENT_SECURITY_POLICY = (
 
 
 def register_security_headers(app: Flask) -> None:
+    """Strict headers on every response. The list is built once; a response that already set one
+    of them (a view's own CSP, say) keeps its value. One pass over the response's headers instead
+    of a ``setdefault`` per header: each missing key costs werkzeug an exception."""
+    fixed = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config["SEP_ENV"] == "production":
+        fixed.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    html_only = [("Cache-Control", "no-store")]
+
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["SEP_ENV"] == "production":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        present = {key.lower() for key, _ in response.headers}
+        wanted = fixed + html_only if response.mimetype == "text/html" else fixed
+        for key, value in wanted:
+            if key.lower() not in present:
+                response.headers.add(key, value)
         return response
 
 

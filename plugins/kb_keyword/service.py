@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +21,9 @@ from sep_core import (
     RouteAction,
     availability,
     db,
+    flush_logs,
     handle_inquiry,
+    log_row,
     ngettext,
     plugin_settings,
     send_mail,
@@ -180,15 +184,16 @@ def log_inquiry(inquiry: Inquiry, result: InquiryResult) -> None:
     else:
         index = engine().index_for(inquiry.locale or "ru")
         keywords = sorted(set(index.analyze_query(scrub(inquiry.text)).terms))[:8] if index is not None else []
-    token = secrets.token_urlsafe(24)
-    # a Core INSERT in the caller's transaction: cheaper than the ORM's unit of work on this hot path
-    db.session.execute(db.insert(KbQuestion).values(
-        token=token, created_at=utcnow_naive(), channel=inquiry.channel[:40], locale=(inquiry.locale or "ru")[:8],
-        question=scrub(inquiry.text), keywords=" ".join(keywords)[:400],
-        answered=best is not None,
-        confidence=(best or top).confidence if (best or top) else None,
-        entry_id=best.entry_id if best is not None and best.source == PLUGIN else None,
-    ))
+    token = new_token()
+    # a Core INSERT in the caller's transaction, or in the core's batch with the inquiry's own row
+    log_row(KbQuestion, {
+        "token": token, "created_at": utcnow_naive(), "channel": inquiry.channel[:40],
+        "locale": (inquiry.locale or "ru")[:8], "question": scrub(inquiry.text), "keywords": " ".join(keywords)[:400],
+        "answered": best is not None,
+        "confidence": (best or top).confidence if (best or top) else None,
+        "entry_id": best.entry_id if best is not None and best.source == PLUGIN else None,
+        "rating": None, "handled": False,
+    }, deferred=inquiry.log_deferred)
     inquiry.meta["kb_token"] = token
 
 
@@ -197,12 +202,53 @@ def rate(token: Any, helpful: Any) -> KbQuestion:
         raise AskError("invalid_token", _("Unknown answer."))
     if not isinstance(helpful, bool):
         raise AskError("invalid_rating", _("The rating must be helpful or not helpful."))
-    row = db.session.execute(db.select(KbQuestion).where(KbQuestion.token == token)).scalar_one_or_none()
+    row = _question_by_token(token)
     if row is None:
         raise AskError("invalid_token", _("Unknown answer."))
     row.rating = 1 if helpful else -1
     db.session.commit()
     return row
+
+
+def _question_by_token(token: str) -> KbQuestion | None:
+    """The logged question, also when it is still in a log buffer (sep_core/logbuffer.py): this
+    worker's is flushed at once; another worker's within its interval, which is waited for once."""
+    def find() -> KbQuestion | None:
+        return db.session.execute(db.select(KbQuestion).where(KbQuestion.token == token)).scalar_one_or_none()
+
+    row = find()
+    if row is None and flush_logs():
+        row = find()
+    interval = min(float(current_app.config["SEP_LOG_BUFFER_SECONDS"]), 2.0)
+    if row is None and current_app.extensions["sep"].log_buffer is not None and _issued_within(token, interval + 1):
+        # only a genuine token of the last moments is waited for: a forged one costs no wait
+        db.session.rollback()  # a fresh snapshot after the wait
+        time.sleep(interval + 0.1)
+        row = find()
+    return row
+
+
+def new_token() -> str:
+    """A handle for a logged question: issue time (hex seconds), 144 random bits, and a MAC of both
+    (so the rating path can tell a fresh genuine token from a forged one without the database)."""
+    body = f"{int(time.time()):08x}{secrets.token_urlsafe(18)}"
+    return body + _token_mac(body)
+
+
+def _token_mac(body: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"kb-token:" + body.encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def _issued_within(token: str, seconds: float) -> bool:
+    body, mac = token[:-10], token[-10:]
+    if len(token) != 42 or not hmac.compare_digest(mac, _token_mac(body)):
+        return False
+    try:
+        issued = int(body[:8], 16)
+    except ValueError:
+        return False
+    return -1 <= time.time() - issued <= seconds
 
 
 def published_entry(entry_id: Any) -> KbEntry:

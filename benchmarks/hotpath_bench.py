@@ -1,0 +1,434 @@
+"""Benchmark of the hot path (issue 16): the core's cost per request against a plain Flask app.
+
+In one run it starts, under the same gunicorn settings (2 sync workers, loopback ports), a plain
+Flask hello-world app and SEP Help Desk (every built-in plugin, the demo knowledge base,
+production settings, PostgreSQL), then loads each with a bounded client: 16 connections from 2
+client processes of 8 threads, raw sockets, one request per connection (gunicorn's sync workers
+close the connection after each response). Rounds of
+
+    plain GET /  ->  SEP GET /api/v1/health  ->  SEP POST /api/v1/ask (logged)
+    ->  SEP POST /api/v1/tickets with a PDF (a confirmed citizen per client)
+
+are repeated (three by default) and every ratio is taken within its own round, so the machine's
+other load hits both sides of a ratio alike; the median and the spread (min-max) are reported.
+Targets: health >= 0.6 x plain; logged ask >= 0.5 x health; filing >= 0.2 x health with
+p99 <= 150 ms at 16 clients.
+
+The bot index part builds the kb_keyword index over 100,000 synthetic entries (sentences of the
+rutube_faq passages recombined, as in kb_keyword_bench.py) in a fresh process and reports the
+build time and the memory a worker holds for it (see ``bot_memory`` below).
+
+    .venv/bin/python benchmarks/hotpath_bench.py [--rounds 3] [--seconds 5] [--clients 16]
+                                                 [--skip-bot] [--bot-entries 100000]
+
+Needs gunicorn (``server`` extra) and PostgreSQL (``SEP_BENCH_PG``, default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``; a temporary database is created and
+dropped). Results: ``benchmarks/results/hotpath.md`` and ``.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+VENV_BIN = Path(sys.executable).parent
+WORKERS = 2
+PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >>"
+       b" endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+QUESTIONS = ["Как зарегистрироваться в личном кабинете?", "Не приходит код подтверждения на телефон",
+             "Сколько стоит выписка из электронного паспорта?", "Забыл пароль, как войти?",
+             "Как подать заявку на исправление данных?", "Какие браузеры поддерживаются?"]
+
+
+def make_hello():
+    """The reference: a plain Flask hello-world (``gunicorn 'hotpath_bench:make_hello()'``)."""
+    from flask import Flask
+
+    app = Flask("hello")
+
+    @app.get("/")
+    def hello():
+        return "Hello, World!"
+
+    return app
+
+
+# -- servers ----------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn(target: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+                               "--log-level", "warning", "--timeout", "60", target], env=env, cwd=str(cwd))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            status, _, _ = http("127.0.0.1", port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            if status:
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError(f"gunicorn {target} did not start")
+
+
+def http(host: str, port: int, raw: bytes) -> tuple[int, dict[str, list[str]], bytes]:
+    """One request on a fresh connection; returns (status, headers, body)."""
+    with socket.create_connection((host, port), timeout=60) as sock:
+        sock.sendall(raw)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    data = b"".join(chunks)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else 0
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers.setdefault(key.strip().lower(), []).append(value.strip())
+    return status, headers, body
+
+
+def request_bytes(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if body or method == "POST":
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+# -- load -------------------------------------------------------------------------------------------
+
+def _client_process(port: int, requests: list[list[bytes]], expect: int, seconds: float, queue) -> None:
+    """8 threads (one per entry of ``requests``), each cycling through its own prepared requests."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def loop(mine: list[bytes]) -> None:
+        own, bad, n = [], 0, 0
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            try:
+                status, _, _ = http("127.0.0.1", port, mine[n % len(mine)])
+            except OSError:
+                status = 0
+            n += 1
+            if status == expect:
+                own.append(time.perf_counter() - started)
+            else:
+                bad += 1
+        with lock:
+            latencies.extend(own)
+            failures[0] += bad
+
+    threads = [threading.Thread(target=loop, args=(mine,)) for mine in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.put((latencies, failures[0]))
+
+
+def load(port: int, per_client: list[list[bytes]], expect: int, seconds: float, processes: int = 2) -> dict:
+    """Run every client (one prepared request list each) for ``seconds``; returns rate and latency."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    groups = [per_client[i::processes] for i in range(processes)]
+    procs = [ctx.Process(target=_client_process, args=(port, g, expect, seconds, queue)) for g in groups if g]
+    for p in procs:
+        p.start()
+    latencies: list[float] = []
+    failures = 0
+    for _ in procs:
+        lat, bad = queue.get()
+        latencies.extend(lat)
+        failures += bad
+    for p in procs:
+        p.join()
+    latencies.sort()
+    return {"rps": len(latencies) / seconds, "ok": len(latencies), "failed": failures,
+            "p50_ms": 1000 * statistics.median(latencies) if latencies else None,
+            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else None}
+
+
+# -- SEP set-up -------------------------------------------------------------------------------------
+
+def postgres_database(base: str):
+    """A temporary database; returns (url, drop)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"sep_hotpath_bench_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def sep_env(instance: Path, url: str, secret: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEP_")}
+    return {**env, "SEP_INSTANCE_PATH": str(instance), "SEP_DATABASE_URL": url, "SEP_SECRET_KEY": secret,
+            "SEP_ENV": "production", "SEP_MAIL_BACKEND": "file"}
+
+
+def prepare_sep(instance: Path, url: str, secret: str, clients: int) -> list[str]:
+    """Migrate, load the demo base, create confirmed citizens; returns their session cookies."""
+    from sep_core import User, create_app, db
+    from sep_core.migrate import upgrade
+
+    app = create_app({"SEP_INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
+                      "SEP_ENV": "production", "SEP_MAIL_BACKEND": "file"})
+    upgrade(app)
+    cookies = []
+    with app.app_context():
+        app.extensions["sep"].pm.hook.sep_init_data(app=app, demo=True)
+        db.session.commit()
+        from sep_plugins.tickets.service import ensure_categories
+
+        ensure_categories()
+        serializer = app.session_interface.get_signing_serializer(app)
+        for i in range(clients):
+            user = User(email=f"hotpath{i}@example.org", phone=f"+7999000{i:04d}", surname="Тестов",
+                        first_name=f"Клиент{i}", role="citizen", email_confirmed_at=datetime(2026, 1, 1),
+                        phone_confirmed_at=datetime(2026, 1, 1), session_token=secrets.token_hex(8))
+            db.session.add(user)
+            db.session.flush()
+            cookies.append(serializer.dumps({"_user_id": user.get_id(), "_fresh": True}))
+        db.session.commit()
+        db.engine.dispose()
+    return cookies
+
+
+class Browser:
+    """A client's cookie jar, kept as a browser keeps it (a session the app rewrites is sent back
+    rewritten, so the app does not rewrite it on every request)."""
+
+    def __init__(self, port: int, session_cookie: str | None = None) -> None:
+        self.port = port
+        self.jar = {"sep_session": session_cookie} if session_cookie else {}
+
+    def cookie(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.jar.items())
+
+    def send(self, raw_for_cookie) -> tuple[int, bytes]:
+        status, head, body = http("127.0.0.1", self.port, raw_for_cookie(self.cookie()))
+        for raw in head.get("set-cookie", []):
+            parsed = SimpleCookie()
+            parsed.load(raw)
+            self.jar.update({k: m.value for k, m in parsed.items()})
+        return status, body
+
+    def csrf(self) -> str:
+        status, body = self.send(lambda c: request_bytes("GET", "/api/v1/csrf", {"Cookie": c} if c else {}))
+        assert status == 200, (status, body[:200])
+        return json.loads(body)["csrf_token"]
+
+
+def ask_requests(port: int, client: int) -> list[bytes]:
+    browser = Browser(port)
+    token = browser.csrf()
+
+    def ask(question: str):
+        body = json.dumps({"question": question}, ensure_ascii=False).encode()
+        return lambda cookie: request_bytes("POST", "/api/v1/ask", {
+            "Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": token}, body)
+
+    status, body = browser.send(ask(QUESTIONS[0]))  # the session as the app leaves it after a question
+    assert status == 200, (status, body[:200])
+    return [ask(QUESTIONS[(client + i) % len(QUESTIONS)])(browser.cookie()) for i in range(len(QUESTIONS))]
+
+
+def file_requests(port: int, session_cookie: str, client: int) -> list[bytes]:
+    browser = Browser(port, session_cookie)
+    token = browser.csrf()
+
+    def filing(i: int):
+        boundary = uuid.uuid4().hex
+        fields = {"category": "extract", "subject": f"hotpath-{client}-{i}",
+                  "description": f"Нагрузочная заявка {client}-{i}: прошу выдать выписку."}
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                 for k, v in fields.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="scan.pdf"'
+                     f"\r\nContent-Type: application/pdf\r\n\r\n".encode() + PDF + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        return lambda cookie: request_bytes("POST", "/api/v1/tickets", {
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookie,
+            "X-CSRFToken": token}, b"".join(parts))
+
+    status, body = browser.send(filing(-1))
+    assert status == 201, (status, body[:200])
+    return [filing(i)(browser.cookie()) for i in range(4)]
+
+
+# -- the bot index ----------------------------------------------------------------------------------
+
+def _bot_child(entries: int, queue) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from kb_keyword_bench import documents, load, rss_mb, synthetic_base
+    from sep_plugins.kb_keyword.matching import Index, MatchSettings
+
+    passages, questions = load("rutube_faq")
+    base = synthetic_base(passages, entries)
+    docs = documents(base)
+    del base
+    import gc
+
+    gc.collect()
+    before = rss_mb()
+    started = time.perf_counter()
+    index = Index.build(docs, MatchSettings())
+    build = time.perf_counter() - started
+    del docs
+    gc.collect()
+    after = rss_mb()
+    latencies = []
+    for q in questions[:200]:
+        t = time.perf_counter()
+        index.search(q["question"], 5)
+        latencies.append(1000 * (time.perf_counter() - t))
+    queue.put({"entries": entries, "build_s": build, "worker_mb": after - before,
+               "query_p50_ms": statistics.median(latencies)})
+
+
+def bot_memory(entries: int) -> dict:
+    """Build in a fresh process; ``worker_mb`` is the growth of its resident memory from before the
+    build to after it (the documents freed): what each gunicorn worker holds for the index."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_bot_child, args=(entries, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+# -- main -------------------------------------------------------------------------------------------
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--skip-bot", action="store_true")
+    parser.add_argument("--bot-entries", type=int, default=100_000)
+    args = parser.parse_args()
+    load_start = os.getloadavg()
+    started = time.perf_counter()
+    url, drop = postgres_database(os.environ.get("SEP_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    instance = Path(tempfile.mkdtemp(prefix="sep_hotpath_"))
+    secret = secrets.token_hex(16)
+    servers = []
+    rounds = []
+    try:
+        cookies = prepare_sep(instance, url, secret, args.clients)
+        plain, plain_port = gunicorn("hotpath_bench:make_hello()", {**os.environ}, ROOT / "benchmarks")
+        servers.append(plain)
+        sep, port = gunicorn("sep_core:create_app()", sep_env(instance, url, secret), instance)
+        servers.append(sep)
+        n = args.clients
+        plain_req = [[request_bytes("GET", "/")]] * n
+        health_req = [[request_bytes("GET", "/api/v1/health")]] * n
+        ask_req = [ask_requests(port, i) for i in range(n)]
+        file_req = [file_requests(port, cookies[i], i) for i in range(n)]
+        # warm-up: every worker imports, connects and builds its index (not measured)
+        load(port, ask_req, 200, 2.0)
+        load(plain_port, plain_req, 200, 1.0)
+        for r in range(args.rounds):
+            row = {"round": r + 1, "load_1m": os.getloadavg()[0]}
+            row["plain"] = load(plain_port, plain_req, 200, args.seconds)
+            row["health"] = load(port, health_req, 200, args.seconds)
+            row["ask"] = load(port, ask_req, 200, args.seconds)
+            row["file"] = load(port, file_req, 201, args.seconds)
+            row["health_vs_plain"] = row["health"]["rps"] / row["plain"]["rps"]
+            row["ask_vs_health"] = row["ask"]["rps"] / row["health"]["rps"]
+            row["file_vs_health"] = row["file"]["rps"] / row["health"]["rps"]
+            rounds.append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(30)
+        shutil.rmtree(instance, ignore_errors=True)
+        drop()
+    bot = None if args.skip_bot else bot_memory(args.bot_entries)
+    load_end = os.getloadavg()
+    report = {"rounds": rounds, "bot": bot, "clients": args.clients, "seconds": args.seconds,
+              "gunicorn": f"{WORKERS} sync workers", "cpus": os.cpu_count(),
+              "load_average_start": load_start, "load_average_end": load_end,
+              "total_s": time.perf_counter() - started}
+    lines = ["# hot path benchmark (issue 16)", "",
+             f"gunicorn {WORKERS} sync workers for both apps; {args.clients} clients (2 processes x "
+             f"{args.clients // 2} threads, one request per connection); {args.rounds} rounds of "
+             f"{args.seconds:g} s per measurement; SEP on PostgreSQL with every built-in plugin, production "
+             f"settings, demo knowledge base; {os.cpu_count()} CPUs shared with the clients, PostgreSQL and "
+             f"whatever else ran. Load average (1/5/15 min) at start "
+             f"{'/'.join(f'{x:.2f}' for x in load_start)}, at end {'/'.join(f'{x:.2f}' for x in load_end)}; "
+             f"run {datetime.now().isoformat(timespec='seconds')}.", "",
+             "Ratios are taken within each round (both sides under the same load); median (min–max) of the "
+             "rounds.", "",
+             "| round | load 1m | plain req/s | health req/s | ask req/s | filing req/s | filing p50 ms | "
+             "filing p99 ms | health/plain | ask/health | filing/health | failed |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rounds:
+        failed = sum(row[k]["failed"] for k in ("plain", "health", "ask", "file"))
+        lines.append(f"| {row['round']} | {row['load_1m']:.2f} | {row['plain']['rps']:.0f} | "
+                     f"{row['health']['rps']:.0f} | {row['ask']['rps']:.0f} | {row['file']['rps']:.0f} | "
+                     f"{row['file']['p50_ms']:.1f} | {row['file']['p99_ms']:.1f} | {row['health_vs_plain']:.3f} | "
+                     f"{row['ask_vs_health']:.3f} | {row['file_vs_health']:.3f} | {failed} |")
+    if rounds:
+        lines += ["", f"- health ÷ plain app: {spread([r['health_vs_plain'] for r in rounds])} (target >= 0.6)",
+                  f"- logged ask ÷ health: {spread([r['ask_vs_health'] for r in rounds])} (target >= 0.5)",
+                  f"- filing with a PDF ÷ health: {spread([r['file_vs_health'] for r in rounds])} (target >= 0.2)",
+                  f"- filing p99 at {args.clients} clients, ms: "
+                  f"{spread([r['file']['p99_ms'] for r in rounds])} (target <= 150)"]
+    if bot:
+        lines += ["", f"Bot index at {bot['entries']} entries (fresh process): build {bot['build_s']:.1f} s "
+                  f"(target <= 15), memory per worker {bot['worker_mb']:.0f} MB (target <= 150), query p50 "
+                  f"{bot['query_p50_ms']:.2f} ms."]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "hotpath.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    (RESULTS / "hotpath.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
