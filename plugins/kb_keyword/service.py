@@ -134,7 +134,7 @@ def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int
     choosing = decision.kind == CLARIFY and bool(shown) and verdict.open
     return {
         "answered": answered, "understood": True, "token": token, "found": found,
-        "summary": choices_summary(len(shown)) if choosing else summary(found),
+        "summary": choices_summary(len(shown)) if choosing else summary(len(shown) if log else found),
         "answer": answer_json(best) if best else None,
         "alternatives": [answer_json(a) for a in others],
         "decision": decision.to_json([answer_json(a) for a in shown]),

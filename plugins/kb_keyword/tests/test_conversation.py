@@ -102,6 +102,7 @@ class TestClarifyingWithoutJavaScript:
 def test_an_answer_and_a_request_are_decisions_too(client, small_base):
     answered = ask(client, "Как получить выписку из электронного паспорта?").get_json()
     assert answered["decision"]["kind"] == "answer" and answered["decision"]["shown"] == [answered["answer"]]
+    assert answered["summary"] == "Найден 1 ответ"  # what the thread shows, not the alternatives behind it
     nothing = ask(client, "погода на марсе завтра").get_json()
     assert nothing["decision"] == {"kind": "request", "shown": [], "confidence": nothing["decision"]["confidence"]}
     html = post(client, question="погода на марсе завтра")
