@@ -19,8 +19,8 @@ from .models import Call
 blueprint = Blueprint("channel_phone", __name__, url_prefix="/desk/calls", static_folder="static",
                       static_url_path="/static")
 DESK_ROLES = ("duty", "specialist", "admin")
-OUTCOME_LABELS = {"answered": _l("Answered"), "request_created": _l("Request registered"),
-                  "callback_needed": _l("Callback needed"), "missed": _l("Missed"), "": _l("Not filled in")}
+OUTCOME_LABELS = {"answered": _l("Call answered"), "request_created": _l("Request registered"),
+                  "callback_needed": _l("Callback needed"), "missed": _l("Call missed"), "": _l("Not filled in")}
 
 
 @blueprint.before_request

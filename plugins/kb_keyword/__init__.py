@@ -4,7 +4,8 @@ Contributes:
 - settings (``sep_config_defaults``) and the in-memory index per worker (``sep_startup``);
 - the answerer (``sep_answer``): candidates with calibrated confidence and a highlighted fragment;
 - the decision (``sep_route``): answer, clarifying choices or a request (see ``decision``);
-- the question log for staff analytics (``sep_on_inquiry``);
+- the question log for staff analytics (``sep_on_inquiry``) and its figures for reports
+  (``sep_report_metrics``: questions, answered share, ratings);
 - the blueprint: ``/ask`` (chat and plain form), ``POST /api/v1/ask``, rate / save / e-mail, and the
   staff pages ``/desk/bot`` and ``/desk/kb`` (``sep_blueprints``);
 - ``sep kb import|export|ask|rank|eval|reindex|phrasings import|export`` (``sep_cli``);
@@ -20,7 +21,7 @@ from sep_core import hookimpl
 
 from . import cli as kb_cli
 from . import demo as demo_data
-from . import desk, service, views
+from . import desk, report, service, views
 from .engine import engine as answer_engine  # the package attribute `engine` stays the module
 from .settings import DEFAULTS
 
@@ -81,6 +82,11 @@ def sep_on_inquiry(inquiry, result):
 @hookimpl
 def sep_init_data(app, demo):
     demo_data.load(demo)
+
+
+@hookimpl
+def sep_report_metrics(start, end, channel):
+    return report.metrics(start, end, channel)
 
 
 @hookimpl

@@ -13,6 +13,7 @@ Contributes:
   ``sep tickets profiles ...``);
 - the handover of a leaving staff member's unfinished requests (``sep_on_shift_ended``);
 - a caller's open requests for the phone journal (``sep_contact_requests``);
+- its figures for reports (``sep_report_metrics``);
 - requests opened from social channels (``sep_open_ticket``);
 - resuming a request when the identity check it asked for ends (``sep_on_identity_checked``), or
   when every technical requirement asked is met (``sep_requested_requirements``,
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
-from . import api, data, desk, profiles, service, sla, views
+from . import api, data, desk, profiles, report, service, sla, views
 from . import cli as commands
 from .settings import DEFAULTS
 
@@ -96,6 +97,11 @@ def sep_on_shift_ended(user, shift, pick, note):
 @hookimpl
 def sep_contact_requests(user, phone):
     return desk.contact_requests(user, phone)
+
+
+@hookimpl
+def sep_report_metrics(start, end, channel):
+    return report.metrics(start, end, channel)
 
 
 @hookimpl
