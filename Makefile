@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= auto
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres bench lint install browser clean
+.PHONY: run test test-sqlite test-postgres bench faults lint install browser clean
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ bench: install
 	mkdir -p benchmarks/results
 	@set -e; for script in benchmarks/*_bench.py; do \
 	  [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script"; done
+
+# Filing while PostgreSQL connections are killed (issue 13): 8 clients, idempotent retries; never in `make test`.
+faults: install
+	$(BIN)/python faults/filing_faults.py
 
 lint: install
 	$(BIN)/ruff check .
