@@ -64,15 +64,21 @@ SEP_MAIL_TIMEOUT = 10  # seconds
 SEP_OUTBOX_MAX_ATTEMPTS = 8
 SEP_OUTBOX_BACKOFF_SECONDS = 30
 SEP_OUTBOX_BACKOFF_MAX_SECONDS = 3600
-# A worker that dies while sending gives its message back after this many seconds.
-SEP_OUTBOX_LEASE_SECONDS = 300
+# A worker claims one message at a time; if it dies while sending, that message goes back after
+# this many seconds (keep it above the slowest transport's timeout, e.g. SEP_MAIL_TIMEOUT).
+SEP_OUTBOX_LEASE_SECONDS = 60
+# Sent messages (and those that failed for good) are deleted after this many days, by
+# `sep outbox purge` and by `sep worker` every SEP_OUTBOX_PURGE_INTERVAL_SECONDS. Their secret
+# parts (codes, reset links) are wiped as soon as they are sent.
+SEP_OUTBOX_RETENTION_DAYS = 30
+SEP_OUTBOX_PURGE_INTERVAL_SECONDS = 3600
 # Deliver right after a web request that queued something (None: in development only; production
 # runs `sep worker`). Requests that queued nothing also deliver what is due at most this often.
 SEP_OUTBOX_DELIVER_AFTER_REQUEST = None
+SEP_OUTBOX_SWEEP_SECONDS = 30
 # When the database is unreachable every route answers 503 with this Retry-After (seconds):
 # JSON {"error": {"code": "unavailable"}} on /api/v1/, a short page elsewhere.
 SEP_UNAVAILABLE_RETRY_AFTER = 5
-SEP_OUTBOX_SWEEP_SECONDS = 30
 
 # Redis for rate limits and caches shared by several web workers ("" keeps them in-process),
 # e.g. "redis://127.0.0.1:6379/0".

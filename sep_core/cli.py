@@ -134,6 +134,23 @@ def worker_command(once: bool, interval: float) -> None:
     click.echo(f"sent {report.sent}, retried {report.retried}, failed {report.failed}")
 
 
+@main.group("outbox")
+def outbox_group() -> None:
+    """The outbox of outbound deliveries."""
+
+
+@outbox_group.command("purge")
+@click.option("--older-than-days", type=click.FloatRange(min=0), default=None,
+              help="Retention in days (default: SEP_OUTBOX_RETENTION_DAYS).")
+@with_appcontext
+def outbox_purge(older_than_days: float | None) -> None:
+    """Delete sent (and failed-for-good) messages past the retention period; pending ones stay.
+    `sep worker` does this by itself every SEP_OUTBOX_PURGE_INTERVAL_SECONDS."""
+    from .outbox import purge
+
+    click.echo(f"purged {purge(older_than_days)} message(s)")
+
+
 @main.group("db")
 def db_group() -> None:
     """Database migrations."""

@@ -52,7 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "SEP_OUTBOX_MAX_ATTEMPTS": 8,
     "SEP_OUTBOX_BACKOFF_SECONDS": 30,
     "SEP_OUTBOX_BACKOFF_MAX_SECONDS": 3600,
-    "SEP_OUTBOX_LEASE_SECONDS": 300,
+    "SEP_OUTBOX_LEASE_SECONDS": 60,
+    "SEP_OUTBOX_RETENTION_DAYS": 30,
+    "SEP_OUTBOX_PURGE_INTERVAL_SECONDS": 3600,
     "SEP_OUTBOX_DELIVER_AFTER_REQUEST": None,  # None: on in development only
     "SEP_UNAVAILABLE_RETRY_AFTER": 5,  # seconds, in the Retry-After of a 503 when the database is unreachable
     "SEP_OUTBOX_SWEEP_SECONDS": 30,  # development: also deliver due rows queued elsewhere this often

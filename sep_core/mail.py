@@ -7,7 +7,7 @@ import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,21 @@ from .outbox import enqueue
 
 
 def send_mail(to: str, subject: str, body: str, *, html: str | None = None,
-              dedupe_key: str | None = None):
-    """Queue an e-mail in the current transaction (the caller commits)."""
-    return enqueue("email", {"to": to, "subject": subject, "body": body, "html": html},
-                   dedupe_key=dedupe_key)
+              dedupe_key: str | None = None, secret: bool = False):
+    """Queue an e-mail in the current transaction (the caller commits).
+
+    Its ``Message-ID`` is fixed now, so every retry carries the same one and a receiver can drop
+    a duplicate. ``secret=True`` (a code, a reset link): subject and text are wiped from the
+    outbox once the message is sent."""
+    payload = {"to": to, "subject": subject, "body": body, "html": html, "message_id": new_message_id()}
+    return enqueue("email", payload, dedupe_key=dedupe_key, secret=("subject", "body", "html") if secret else ())
+
+
+def new_message_id() -> str:
+    """A ``Message-ID`` in the sender's domain (``SEP_MAIL_FROM``)."""
+    sender = parseaddr(current_app.config["SEP_MAIL_FROM"])[1]
+    domain = sender.rpartition("@")[2] or "sep-helpdesk.local"
+    return make_msgid(domain=domain)
 
 
 def build_message(payload: dict[str, Any], sender: str) -> EmailMessage:

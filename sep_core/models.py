@@ -90,6 +90,9 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     """Transport name: "email", "sms", "vk", ..."""
     payload_json: Mapped[str] = mapped_column(Text)
+    secret_json: Mapped[str | None] = mapped_column(Text)
+    """The payload fields the enqueuer marked secret (a code, a reset link), kept apart and
+    wiped (NULL) once the message is sent or has failed for good."""
     status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     """pending -> sending -> sent | failed (pending again after a temporary error)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -103,7 +106,8 @@ class OutboxMessage(db.Model):
 
     @property
     def payload(self) -> dict[str, Any]:
-        return json.loads(self.payload_json)
+        """What the transport gets: the payload with its secret fields while they are kept."""
+        return {**json.loads(self.payload_json), **json.loads(self.secret_json or "{}")}
 
 
 class InboundEvent(db.Model):

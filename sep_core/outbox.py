@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from .clock import utcnow_naive
 from .errors import DeliveryError
@@ -47,14 +48,21 @@ QUEUED = "sep_outbox_queued"
 
 
 def enqueue(kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
-            max_attempts: int | None = None) -> OutboxMessage:
-    """Add a delivery to the current transaction (the caller commits)."""
+            max_attempts: int | None = None, secret: Iterable[str] = ()) -> OutboxMessage:
+    """Add a delivery to the current transaction (the caller commits).
+
+    ``secret`` names the payload fields that must not outlive the delivery (a confirmation
+    code, a reset link): they are stored apart and wiped once the message is sent or has
+    failed for good; the rest (the recipient, a Message-ID) stays for the record until purged."""
     if kind not in current_app.extensions["sep"].transports:
         raise ValueError(f"No transport for outbox kind {kind!r}")
     db.session.info[QUEUED] = True
+    hidden = {key: payload[key] for key in secret if key in payload}
+    public = {key: value for key, value in payload.items() if key not in hidden}
     message = OutboxMessage(
         kind=kind,
-        payload_json=json.dumps(payload, ensure_ascii=False),
+        payload_json=json.dumps(public, ensure_ascii=False),
+        secret_json=json.dumps(hidden, ensure_ascii=False) if hidden else None,
         dedupe_key=dedupe_key,
         max_attempts=max_attempts or current_app.config["SEP_OUTBOX_MAX_ATTEMPTS"],
         next_attempt_at=utcnow_naive(),
@@ -131,6 +139,7 @@ def _deliver_one(message: OutboxMessage, transports: dict[str, Transport]) -> st
             return "retried"
         if error.permanent or message.attempts >= message.max_attempts:
             message.status = "failed"
+            message.secret_json = None  # nobody will send it again: the code or link goes
             db.session.commit()
             try:  # a broken listener must not stop the worker nor strand the rest of the batch
                 current_app.extensions["sep"].pm.hook.sep_on_outbox_failed(message=message)
@@ -153,16 +162,22 @@ def _deliver_one(message: OutboxMessage, transports: dict[str, Transport]) -> st
     message.sent_at = utcnow_naive()
     message.lease_until = None
     message.last_error = None
+    message.secret_json = None  # delivered: the code or link is the recipient's alone now
     db.session.commit()
     return "sent"
 
 
 def drain(limit: int = 100) -> DrainReport:
-    """Deliver what is due now, once. Safe to run in several processes at the same time."""
+    """Deliver what is due now, up to ``limit`` messages. Safe to run in several processes at the
+    same time. Messages are claimed one at a time, right before each is sent: a worker killed
+    mid-delivery holds one message for ``SEP_OUTBOX_LEASE_SECONDS``, not a batch of codes."""
     report = DrainReport()
     transports = current_app.extensions["sep"].transports
-    for message_id in _claim(limit):
-        message = db.session.get(OutboxMessage, message_id)
+    for _ in range(limit):
+        claimed = _claim(1)
+        if not claimed:
+            break
+        message = db.session.get(OutboxMessage, claimed[0])
         if message is None:
             continue
         outcome = _deliver_one(message, transports)
@@ -170,14 +185,33 @@ def drain(limit: int = 100) -> DrainReport:
     return report
 
 
+def purge(older_than_days: float | None = None) -> int:
+    """Delete sent messages older than the retention period (``SEP_OUTBOX_RETENTION_DAYS``) and
+    messages that failed for good as long ago; returns how many. Pending ones always stay."""
+    days = current_app.config["SEP_OUTBOX_RETENTION_DAYS"] if older_than_days is None else older_than_days
+    cutoff = utcnow_naive() - timedelta(days=float(days))
+    sent = (OutboxMessage.status == "sent") & (OutboxMessage.sent_at < cutoff)
+    failed = (OutboxMessage.status == "failed") & (OutboxMessage.created_at < cutoff)
+    result = db.session.execute(delete(OutboxMessage).where(sent | failed)
+                                .execution_options(synchronize_session=False))
+    db.session.commit()
+    return int(result.rowcount or 0)
+
+
 def run_worker(app: Flask, *, once: bool = False, interval: float = 2.0, batch: int = 50,
                should_stop: Callable[[], bool] = lambda: False) -> DrainReport:
     """The loop behind ``sep worker``: drain, sleep when idle, repeat."""
     total = DrainReport()
     errors_in_a_row = 0
+    purged_at = -math.inf
     while True:
         with app.app_context():
             try:
+                if time.monotonic() - purged_at >= app.config["SEP_OUTBOX_PURGE_INTERVAL_SECONDS"]:
+                    purged = purge()
+                    purged_at = time.monotonic()
+                    if purged:
+                        log.info("outbox: purged %s delivered message(s) past retention", purged)
                 report = drain(batch)
                 errors_in_a_row = 0
             except Exception as exc:  # a database restart must not end the worker

@@ -27,6 +27,7 @@ class SmtpServer:
 
     def __init__(self):
         self.messages = []
+        self.received = []  # every DATA seen, refused ones too (retries of one message)
         self.refuse_with: str | None = None  # e.g. "451 4.3.0 Try again later"
         self.lock = threading.Lock()
         self.port = free_port()
@@ -34,6 +35,8 @@ class SmtpServer:
         self.running = False
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.append(message_from_bytes(envelope.content, policy=default_policy))
         if self.refuse_with:
             return self.refuse_with
         with self.lock:

@@ -47,9 +47,10 @@ def file_sms_gateway(app: Flask):
     return deliver
 
 
-def send_sms(to: str, text: str) -> None:
-    """Queue an SMS in the current transaction (the caller commits)."""
-    enqueue("sms", {"to": to, "text": text})
+def send_sms(to: str, text: str, *, secret: bool = False) -> None:
+    """Queue an SMS in the current transaction (the caller commits); a ``secret`` text (a code)
+    is wiped from the outbox once sent."""
+    enqueue("sms", {"to": to, "text": text}, secret=("text",) if secret else ())
 
 
 PURPOSE_TEXTS = {
@@ -78,24 +79,26 @@ def deliver_code(user, channel: str, code: str, purpose: str, *, to: str | None 
         site = current_app.config["SEP_SITE_NAME"] or _("SEP Help Desk")
         if channel == "sms":
             send_sms(address, _("%(site)s code: %(code)s. Valid %(minutes)s min. Do not tell it to anyone.",
-                                 site=site, code=code, minutes=minutes))
+                                 site=site, code=code, minutes=minutes), secret=True)
         else:
             send_mail(address, _("Your confirmation code: %(code)s", code=code),
                       _("Hello!\n\nYour code %(purpose)s: %(code)s\n\nIt is valid for %(minutes)s minutes "
                         "and can be used once. Staff of the support centre never ask for it.\n\n"
                         "If you did not ask for this code, ignore this message.\n\n%(site)s",
-                        purpose=_purpose_text(purpose), code=code, minutes=minutes, site=site))
+                        purpose=_purpose_text(purpose), code=code, minutes=minutes, site=site), secret=True)
     return True
 
 
-def send_notice(user, subject: str, body: str, *, to: str | None = None, **values) -> None:
-    """A plain e-mail notice in the user's language (subject and body are English msgids)."""
+def send_notice(user, subject: str, body: str, *, to: str | None = None, secret: bool = False,
+                **values) -> None:
+    """A plain e-mail notice in the user's language (subject and body are English msgids);
+    ``secret`` for one carrying a link that grants access (wiped from the outbox once sent)."""
     address = to or user.email
     if not address:
         return
     with _in_locale(_locale(user)):
         site = current_app.config["SEP_SITE_NAME"] or _("SEP Help Desk")
-        send_mail(address, _(subject, **values), _(body, site=site, **values))
+        send_mail(address, _(subject, **values), _(body, site=site, **values), secret=secret)
 
 
 def _in_locale(locale: str):

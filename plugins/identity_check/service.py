@@ -296,7 +296,7 @@ def request_reset(email: str, ip: str) -> None:
         user, N_("Password reset"),
         N_("Hello!\n\nTo set a new password, open this link within %(minutes)s minutes:\n%(link)s\n\n"
         "The link works once. If you did not ask for it, ignore this message: your password stays "
-        "the same.\n\n%(site)s"), link=link, minutes=int(settings()["reset_ttl_minutes"]))
+        "the same.\n\n%(site)s"), link=link, minutes=int(settings()["reset_ttl_minutes"]), secret=True)
     db.session.commit()
 
 
@@ -425,7 +425,8 @@ def delete_account(user: User, password: str) -> str:
     personal = [v for v in (user.email, user.phone) if v] + [
         t for t in db.session.execute(db.select(OneTimeCode.target).filter_by(user_id=user.id)).scalars() if t]
     if personal:
-        matches = db.or_(*(OutboxMessage.payload_json.contains(v, autoescape=True) for v in personal))
+        matches = db.or_(*(column.contains(v, autoescape=True) for v in personal
+                           for column in (OutboxMessage.payload_json, OutboxMessage.secret_json)))
         db.session.execute(db.delete(OutboxMessage).where(matches))
     db.session.execute(db.delete(OneTimeCode).where(OneTimeCode.user_id == user.id))
     for inquiry in db.session.execute(db.select(InquiryLog).filter_by(user_id=user.id)).scalars():

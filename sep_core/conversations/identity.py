@@ -45,5 +45,5 @@ def send_code(user, channel: str, code: str, purpose: str) -> bool | None:
     key = f"{channel}:code:{secrets.token_hex(8)}"
     payload = target.reply(conversation, text, "code", dedupe_key=key,
                            record_text=text.replace(code, "*" * len(code)))
-    enqueue(channel, payload, dedupe_key=key)
+    enqueue(channel, payload, dedupe_key=key, secret=("text",))  # the code leaves the outbox once sent
     return True
