@@ -4,7 +4,6 @@ owner."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -29,7 +28,7 @@ def test_identity_check_passed_through_the_identity_plugin(app, make_user, brows
     check_id = hook.sep_start_identity_check(user=citizen, channel="email", requested_by=staff, reason="ЭПТС")
     assert check_id is not None
     rows = db.session.execute(db.select(OutboxMessage).filter_by(kind="email").order_by(OutboxMessage.id)).scalars()
-    body = json.loads(list(rows)[-1].payload_json)["body"]
+    body = list(rows)[-1].payload["body"]
     code = re.search(r"\b(\d{6})\b", body).group(1)
     assert hook.sep_verify_identity(check_id=check_id, code=code, user=citizen) == "passed"
 

@@ -3,7 +3,6 @@ codes from the outbox like a person reads their mail and SMS."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ def outbox_rows(kind: str | None = None, to: str | None = None) -> list[dict]:
     rows = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
     out = []
     for row in rows:
-        payload = json.loads(row.payload_json)
+        payload = row.payload  # with the secret fields while they are kept
         if (kind is None or row.kind == kind) and (to is None or payload.get("to") == to):
             out.append({"kind": row.kind, **payload})
     db.session.commit()  # end the read transaction; objects stay attached (expired)

@@ -110,7 +110,7 @@ def test_the_identity_check_outcome_in_the_history_is_translated(app, client, ci
     h.login(client, duty)
     h.desk_post(client, number, "identity", **{"identity-channel": "sms", "identity-reason": "проверка"})
     t = ticket(number)
-    sms = [json.loads(m.payload_json) for m in OutboxMessage.query.filter_by(kind="sms")]
+    sms = [m.payload for m in OutboxMessage.query.filter_by(kind="sms")]
     code = re.search(r"\b(\d{4,8})\b", sms[-1]["text"]).group(1)
     assert current_state().pm.hook.sep_verify_identity(check_id=t.identity_check_id, code=code,
                                                        user=citizen) == "passed"
