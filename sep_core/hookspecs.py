@@ -74,6 +74,11 @@ def sep_ui_cabinet_sections(user):
 
 
 @hookspec
+def sep_ui_conversation_panels(conversation, user):
+    """Return a list of HTML fragments (Markup) for the staff page of a chat conversation."""
+
+
+@hookspec
 def sep_ui_desk_panels(user):
     """Return a list of HTML fragments (Markup) for the top of the staff desk."""
 

@@ -114,9 +114,12 @@ def queue():
     category = args.get("category", "")
     if category:
         query = query.join(Category, Ticket.category_id == Category.id).where(Category.code == category[:40])
+    channels = desk_channels()
     channel = args.get("channel", "")
-    if channel in CHANNELS:
+    if channel in channels:
         query = query.where(Ticket.channel == channel)
+    else:
+        channel = ""
     mine = args.get("mine") == "1"
     if mine:
         query = query.where(Ticket.assignee_id == current_user.id)
@@ -140,7 +143,14 @@ def queue():
             for t in tickets[:PAGE_SIZE]]
     return render_template("tickets/desk_queue.html", rows=rows, status=status, category=category,
                            channel=channel, mine=mine, due=due, page=page, more=more, units=sla.units_label(),
-                           statuses=STATUSES, channels=CHANNELS, categories=category_choices())
+                           statuses=STATUSES, channels=channels, categories=category_choices())
+
+
+def desk_channels() -> list[str]:
+    """Every channel requests came through (web, api, phone, and any chat channel such as vk or
+    telegram that opened one), for the desk's filter."""
+    seen = db.session.execute(select(Ticket.channel).distinct()).scalars().all()
+    return sorted(set(CHANNELS) | {c for c in seen if c})
 
 
 def time_left_text(ticket: Ticket, at) -> str:
