@@ -3,7 +3,7 @@
 Every setting below shows its default. Environment variables override this file:
 SEP_DATABASE_URL, SEP_PLUGINS, SEP_SECRET_KEY, SEP_ENV, SEP_PUBLIC_URL, SEP_MAIL_BACKEND,
 SEP_MAIL_SERVER, SEP_MAIL_PORT, SEP_MAIL_USERNAME, SEP_MAIL_PASSWORD, SEP_MAIL_FROM,
-SEP_REDIS_URL, SEP_PLUGIN_CONFIG (JSON), SEP_TRACE_PLUGINS, SEP_TRUSTED_PROXIES. SEP_INSTANCE_PATH
+SEP_REDIS_URL, SEP_PLUGIN_CONFIG (JSON), SEP_TRACE_PLUGINS, SEP_TRUSTED_PROXIES, SEP_MAX_FORM_BYTES. SEP_INSTANCE_PATH
 chooses another instance folder.
 """
 
@@ -84,7 +84,8 @@ SEP_UNAVAILABLE_RETRY_AFTER = 5
 # e.g. "redis://127.0.0.1:6379/0".
 SEP_REDIS_URL = ""
 
-# Largest request body in bytes (attachments included).
+# Largest request body in bytes of the upload routes (attachments included); only views marked
+# with sep_core.large_body accept it.
 SEP_MAX_BODY_BYTES = 60 * 1024 * 1024
 
 # Anonymous questions to the consultant are logged in batches by a background thread of each
@@ -99,6 +100,9 @@ SEP_LOG_BUFFER_ID_BLOCK = 100
 # A pooled database connection that sat idle this many seconds is checked before use (the
 # database may have restarted); connections in steady use are not (None: never check).
 SEP_DB_PING_IDLE_SECONDS = 10
+# Largest request body in bytes of every other route (JSON and forms), checked on Content-Length
+# (and on the streamed length) before anything is parsed: 413 beyond it.
+SEP_MAX_FORM_BYTES = 64 * 1024
 
 # Log every hook call with its implementations and the types of their results (debugging
 # plugins; arguments and values are never logged, they may carry personal data).

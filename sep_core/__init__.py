@@ -34,6 +34,7 @@ from .errors import ApiError, ConfigError, DeliveryError, SepError
 from .extensions import csrf, db, login_manager
 from .http import HttpResult, JsonHttp, retry_after_seconds
 from .i18n import gettext, lazy_gettext, ngettext
+from .inputs import clean_text, large_body, raw_text
 from .logbuffer import flush_logs, log_row
 from .mail import send_mail
 from .models import ROLES, STAFF_ROLES, AuditEntry, InquiryLog, OutboxMessage, User
@@ -104,6 +105,7 @@ __all__ = [
     "audit",
     "availability",
     "citizen_locale",
+    "clean_text",
     "client_requirements",
     "collect_answers",
     "constant_time_equals",
@@ -124,6 +126,7 @@ __all__ = [
     "in_citizen_locale",
     "json_body",
     "json_error",
+    "large_body",
     "lazy_gettext",
     "log_row",
     "login_manager",
@@ -132,6 +135,7 @@ __all__ = [
     "plugin_settings",
     "prune_inbound_events",
     "rate_limiter",
+    "raw_text",
     "registry_extract",
     "registry_lookup",
     "reply_text",

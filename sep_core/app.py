@@ -20,6 +20,7 @@ from .clock import system_now
 from .config import builtin_plugin_names, load_config
 from .extensions import babel, csrf, db, login_manager
 from .i18n import MergedDomain, load_catalogs, select_locale
+from .inputs import register_input_rules
 from .logbuffer import LogBuffer, init_log_buffer
 from .outages import register_outage_handlers
 from .plugins import SepPluginManager
@@ -117,6 +118,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
 
     register_error_handlers(app)
     register_outage_handlers(app)
+    register_input_rules(app)
     register_security_headers(app)
     register_template_globals(app)
     _register_user_loader(app)

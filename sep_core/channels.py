@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ from .api import json_error
 from .clock import utcnow_naive
 from .domain import InboundEvent, Inquiry, InquiryResult
 from .extensions import csrf, db
+from .inputs import clean_text, raw_text
 from .models import InboundEvent as InboundEventRow
 from .outbox import enqueue
 from .pipeline import handle_inquiry
@@ -129,7 +131,7 @@ class WebhookChannel(Channel):
             db.session.rollback()
             return json_error(400, "bad_payload", f"Unrecognised payload: {type(exc).__name__}.")
         for event in events:
-            self.accept(event)
+            self.accept(clean_event(event))
         return self.acknowledge()
 
     def accept(self, event: InboundEvent) -> bool:
@@ -201,7 +203,16 @@ def _webhook_view(channel: WebhookChannel):
         return channel.handle_webhook()
 
     view.__name__ = f"webhook_{channel.name}"
-    return view
+    view._sep_body_limit = channel.max_body_bytes  # type: ignore[attr-defined]
+    return raw_text(view)
+
+
+def clean_event(event: InboundEvent) -> InboundEvent:
+    """The event with NUL and lone surrogates removed from its text, ids and meta: a platform
+    relays whatever its user typed, and the event must still be stored and answered."""
+    return replace(event, event_id=clean_text(event.event_id), sender=clean_text(event.sender),
+                   text=clean_text(event.text), reply_to=clean_text(event.reply_to),
+                   meta=clean_text(event.meta))
 
 
 def channel(name: str) -> Channel:

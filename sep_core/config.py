@@ -59,7 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "SEP_UNAVAILABLE_RETRY_AFTER": 5,  # seconds, in the Retry-After of a 503 when the database is unreachable
     "SEP_OUTBOX_SWEEP_SECONDS": 30,  # development: also deliver due rows queued elsewhere this often
     "SEP_REDIS_URL": "",
-    "SEP_MAX_BODY_BYTES": 60 * 1024 * 1024,
+    "SEP_MAX_BODY_BYTES": 60 * 1024 * 1024,  # upload routes only (marked with sep_core.large_body)
+    "SEP_MAX_FORM_BYTES": 64 * 1024,  # every other route: JSON and forms, checked before parsing
     "SEP_TRACE_PLUGINS": False,
     "SEP_LOG_BUFFER_ROWS": None,  # anonymous questions logged in batches (None: 500 in production; 0: off)
     "SEP_LOG_BUFFER_SECONDS": 1.0,  # ... at most this long after the first waiting row (the crash loss window)
@@ -88,9 +89,10 @@ ENV_OVERRIDES = {
     "SEP_PLUGIN_CONFIG": "SEP_PLUGIN_CONFIG",  # JSON
     "SEP_TRACE_PLUGINS": "SEP_TRACE_PLUGINS",
     "SEP_TRUSTED_PROXIES": "SEP_TRUSTED_PROXIES",
+    "SEP_MAX_FORM_BYTES": "SEP_MAX_FORM_BYTES",
 }
 
-INT_SETTINGS = {"SEP_MAIL_PORT", "SEP_TRUSTED_PROXIES"}
+INT_SETTINGS = {"SEP_MAIL_PORT", "SEP_TRUSTED_PROXIES", "SEP_MAX_FORM_BYTES"}
 JSON_SETTINGS = {"SEP_PLUGIN_CONFIG"}
 BOOL_SETTINGS = {"SEP_TRACE_PLUGINS"}
 

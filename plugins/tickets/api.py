@@ -19,6 +19,7 @@ from sep_core import (
     availability,
     collect_answers,
     db,
+    large_body,
     now,
     plugin_settings,
 )
@@ -113,6 +114,7 @@ def list_mine():
          responses={201: "Filed (or, with a used Idempotency-Key, filed before)", 400: "Invalid fields or key",
                     401: "Not signed in", 403: "Contacts not confirmed", 413: "Too large",
                     422: "A file was refused", 503: "The database is unavailable: retry with the same key"})
+@large_body
 def create():
     signed_in()
     key = idempotency_key()
@@ -184,6 +186,7 @@ def get_one(number: str):
          response_schema={"type": "object"},
          responses={201: "Added", 401: "Not signed in", 404: "No such request", 409: "The request is closed",
                     422: "A file was refused"})
+@large_body
 def add_message(number: str):
     signed_in()
     ticket = access.ticket_by_number(number)

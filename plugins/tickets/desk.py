@@ -12,7 +12,17 @@ from flask import Blueprint, abort, flash, has_request_context, redirect, render
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from sep_core import User, audit, current_state, db, identity_channels, now, plugin_settings, utcnow_naive
+from sep_core import (
+    User,
+    audit,
+    current_state,
+    db,
+    identity_channels,
+    large_body,
+    now,
+    plugin_settings,
+    utcnow_naive,
+)
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
@@ -246,6 +256,7 @@ def _form_errors(form) -> list[str]:
 
 
 @desk.post("/requests/<number>/<action>")
+@large_body
 @desk_only
 def act(number: str, action: str):
     ticket = access.desk_ticket_or_404(number)
@@ -400,6 +411,7 @@ def _find_citizen(value: str) -> User | None:
 
 
 @desk.route("/phone", methods=["GET", "POST"])
+@large_body
 @desk_only
 def phone():
     form = PhoneTicketForm()

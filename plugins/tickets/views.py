@@ -13,7 +13,17 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from sep_core import InquiryLog, audit, client_requirements, current_state, db, now, plugin_settings, utcnow_naive
+from sep_core import (
+    InquiryLog,
+    audit,
+    client_requirements,
+    current_state,
+    db,
+    large_body,
+    now,
+    plugin_settings,
+    utcnow_naive,
+)
 from sep_core import gettext as _
 from sep_core.web import url_for_or_none
 
@@ -100,6 +110,7 @@ def _tokens(raw: str | None) -> list[str]:
 
 
 @blueprint.route("/requests/new", methods=["GET", "POST"])
+@large_body
 @signed_in
 def new():
     missing = service.missing_confirmations(current_user)
@@ -220,6 +231,7 @@ def detail(number: str):
 
 
 @blueprint.post("/requests/<number>/reply")
+@large_body
 @signed_in
 def reply(number: str):
     ticket = access.own_ticket_or_404(number)

@@ -110,3 +110,21 @@ def test_other_methods_are_4xx(app, method):
 def test_very_long_messages_are_truncated_not_refused(app):
     assert post_tg(app.test_client(), tg_update(2, text="а" * 20_000)).status_code == 200
     assert InboundEvent.query.count() == 1
+
+
+def test_nul_and_lone_surrogates_in_a_message_are_removed_and_the_event_answered(app):
+    """Issue 13 item 6: the event is stored without the characters (PostgreSQL refuses NUL in text)
+    and answered; neither the text nor the name makes a 500."""
+    from sep_core import InquiryLog
+
+    client = app.test_client()
+    update = tg_update(31, text="Что такое\u0000 электронный паспорт?")
+    update["message"]["from"]["first_name"] = "Iv\u0000an"
+    update["message"]["chat"]["first_name"] = "Iv\u0000an"
+    assert post_tg(client, update).status_code == 200
+    body = json.dumps(vk_event("nul1", text="Что такое\u0000 паспорт?"), ensure_ascii=True)
+    assert post_vk(client, body.replace("\\u0000", "\\u0000\\ud800").encode()).get_data(as_text=True) == "ok"
+    texts = [row.text for row in InquiryLog.query.order_by(InquiryLog.id).all()]
+    assert texts == ["Что такое электронный паспорт?", "Что такое паспорт?"]
+    assert InboundEvent.query.count() == 2
+    assert OutboxMessage.query.count() == 2
