@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 
 from sep_core import (
@@ -30,7 +30,7 @@ from sep_core.accounts import hash_password, rotate_session, verify_password
 from . import codes, delivery
 from .messages import N_
 from .models import Consent, IdentityCheck, OneTimeCode
-from .throttle import limited, over, throttle
+from .throttle import failed_before, limited, over, throttle
 from .validation import clean_email, clean_phone
 
 CHANNELS = ("email", "sms")
@@ -241,19 +241,35 @@ def _msg(code: str, **values):
 def login(identifier: str, password: str, remember: bool, ip: str) -> User:
     """Sign in, or FlowError("invalid_credentials") for any wrong pair (no enumeration)."""
     user, key = find_by_login(identifier)
-    if over("login_account", key, "login_per_account") or over("login_ip", ip, "login_per_ip"):
+    pair = f"{key}|{ip}"
+    if login_refused(key, pair, ip):
         verify_password(None, password or "")
         raise Throttled()
     ok = verify_password(user, password or "") and user is not None and user.active
     if not ok:
         limited("login_account", key, "login_per_account")
+        limited("login_client", pair, "login_per_client")
+        limited("login_client_day", pair, "login_per_client_day")
         limited("login_ip", ip, "login_per_ip")
         raise FlowError("invalid_credentials", _msg("invalid_credentials"))
     throttle().clear("login_account", key)
+    throttle().clear("login_client", pair)
     rotate_session(user)
     db.session.commit()
     _sign_in(user, remember=remember)
     return user
+
+
+def login_refused(key: str, pair: str, ip: str) -> bool:
+    """Whether this client may not try this account now. Failures count per (account, client
+    address): five per 15 minutes, thirty a day (the wait grows). The account's own ceiling only
+    stops clients that already failed on it, so wrong passwords sent from other addresses never
+    lock the owner out (docs/plugins/identity_check.md, "Sign-in throttling")."""
+    if over("login_ip", ip, "login_per_ip") or over("login_client", pair, "login_per_client"):
+        return True
+    if over("login_client_day", pair, "login_per_client_day"):
+        return True
+    return over("login_account", key, "login_per_account") and failed_before("login_client", pair, "login_per_client")
 
 
 def _sign_in(user: User, remember: bool) -> None:
@@ -325,8 +341,18 @@ def complete_reset(token: str, password: str) -> bool:
                          N_("Hello!\n\nThe password of your account was changed. If it was not you, "
                          "contact the support centre at once.\n\n%(site)s"))
     db.session.commit()
-    throttle().clear("login_account", user.email or "")
+    clear_login_failures(user)
     return True
+
+
+def clear_login_failures(user: User) -> None:
+    """The reset link proved the owner: their account's counters and those of the address they
+    opened it from start again (other addresses stay throttled)."""
+    ip = request.remote_addr or "unknown"
+    for key in filter(None, (user.email, user.phone)):
+        throttle().clear("login_account", key)
+        throttle().clear("login_client", f"{key}|{ip}")
+        throttle().clear("login_client_day", f"{key}|{ip}")
 
 
 # --- contact change ----------------------------------------------------------------------------------

@@ -21,6 +21,11 @@ DEFAULTS = {
     # Region used to read phone numbers written without a country code (8 ... is Russian).
     "phone_region": "RU",
     # Throttling: [attempts, window in seconds] per account and per IP address.
+    # Sign-in failures count per (account, client address) — a 15-minute and a day window — and
+    # per account; over the account's ceiling only clients that already failed on it are stopped,
+    # so nobody can lock the owner out by sending wrong passwords (docs: "Sign-in throttling").
+    "login_per_client": [5, 900],
+    "login_per_client_day": [30, 86400],
     "login_per_account": [10, 900],
     "login_per_ip": [50, 900],
     "register_per_ip": [20, 3600],

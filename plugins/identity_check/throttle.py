@@ -28,3 +28,9 @@ def over(scope: str, subject: str, setting: str) -> bool:
     """True when the limit is already reached (without counting an attempt)."""
     limit, window = plugin_settings("identity_check")[setting]
     return rate_limiter().exceeded(SCOPE + scope, subject, int(limit), int(window))
+
+
+def failed_before(scope: str, subject: str, setting: str) -> bool:
+    """True when at least one attempt was counted in the current window of the setting."""
+    _, window = plugin_settings("identity_check")[setting]
+    return rate_limiter().exceeded(SCOPE + scope, subject, 1, int(window))
