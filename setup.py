@@ -58,6 +58,7 @@ setup(
         "fpdf2>=2.8",
         "fontpkg-pt-sans>=2.3",
         "smpplib>=2.2.4",
+        "pypdf>=5.0",  # attachments are parsed for active content (tickets)
     ],
     extras_require={
         "postgres": ["psycopg[binary]>=3.1.18"],
@@ -70,8 +71,8 @@ setup(
             "holidays>=0.109",
             "pymorphy3>=2.0",
             "pymorphy3-dicts-ru>=2.4",
-            "pypdf>=5.0",
             "rapidfuzz>=3.0",
+            "schemathesis>=3.30",
         ],
         "bench": [
             "gunicorn>=22.0",

@@ -23,6 +23,7 @@ from sep_core import current_state, plugin_settings
 from sep_core import gettext as _
 
 from .models import Attachment
+from .pdfcheck import pdf_problem
 
 KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "tiff": "image/tiff"}
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif"}
@@ -39,7 +40,6 @@ FOREIGN = (
     (re.compile(rb"Rar!\x1a\x07"), "rar"),
     (re.compile(rb"7z\xbc\xaf\x27\x1c"), "7z"),
 )
-PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|OpenAction\s*<<[^>]*/JS)\b")
 
 
 class UploadError(ValueError):
@@ -79,8 +79,9 @@ def _structure_problem(kind: str, data: bytes) -> str | None:
     if kind == "pdf":
         if not tail.endswith(b"%%EOF"):
             return "pdf-trailer"
-        if PDF_ACTIVE.search(data):
-            return "pdf-active"
+        problem = pdf_problem(data)
+        if problem:
+            return problem
     for pattern, name in FOREIGN:
         if pattern.search(data):
             return name

@@ -13,6 +13,8 @@ from sep_core import User, db
 from sep_core.accounts import hash_password
 from sep_core.testing import sign_in
 
+from .pdfs import simple_pdf
+
 CONFIRMED = datetime(2026, 1, 1)
 
 
@@ -37,10 +39,8 @@ def logout(client) -> None:
 
 
 def pdf_bytes(text: str = "scan") -> bytes:
-    body = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n% " + text.encode() + b"\n"
-            b"trailer << /Root 1 0 R >>\n%%EOF\n")
-    return body
+    """A valid one-page PDF (uploads are parsed); ``text`` goes into a comment, and makes it larger."""
+    return simple_pdf(text)
 
 
 def png_bytes() -> bytes:
