@@ -72,7 +72,7 @@ def body_limit(app: Flask, view: Callable | None) -> int:
         return int(app.config["SEP_MAX_BODY_BYTES"])
     if isinstance(marked, int):
         return marked
-    return int(app.config["SEP_MAX_FORM_BYTES"])
+    return min(int(app.config["SEP_MAX_FORM_BYTES"]), int(app.config["SEP_MAX_BODY_BYTES"]))
 
 
 def _json_strings(value: Any) -> Iterable[str]:
@@ -123,13 +123,17 @@ def _too_large():
 
 
 def _invalid_text():
-    from .web import render_error
+    from flask import render_template
+
+    from .i18n import gettext as _
 
     if wants_json():
         return json_error(400, "invalid_text",
                           "The request contains characters that are not text (NUL, invalid UTF-8 or "
                           "a lone surrogate).")
-    return render_error(400)
+    return render_template("sep/error.html", status=400, title=_("Characters that are not text"),
+                           text=_("What you sent contains characters that are not text (for example a zero "
+                                  "byte). Remove them, or type the text again, and send it once more.")), 400
 
 
 def _buffer_within(limit: int) -> bool:

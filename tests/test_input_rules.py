@@ -32,7 +32,7 @@ def test_bad_text_in_query_and_forms_is_a_400(client):
     response = client.post("/ask", data={"question": "a\u0000b", "csrf_token": token})
     assert response.status_code == 400
     assert response.mimetype == "text/html"
-    assert client.get("/ask?question=a%00b&lang=en").get_data(as_text=True).count("Bad request") >= 1
+    assert "Characters that are not text" in client.get("/ask?question=a%00b&lang=en").get_data(as_text=True)
     assert client.post("/login", data=b"email=a%00&password=x", content_type="application/x-www-form-urlencoded",
                        headers={"X-CSRFToken": token}).status_code == 400
 

@@ -31,6 +31,8 @@ class EmailForm(FlaskForm):
     entry_id = HiddenField(validators=[DataRequired()])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(_l("Please enter a valid e-mail address.")),
                                                   Length(max=254)])
+    code = StringField(_l("Code from the e-mail"), validators=[Optional(), Length(max=12)])
+    """The code mailed to an address that is not the citizen's confirmed one (mailto.py)."""
 
 
 class PhrasingForm(FlaskForm):

@@ -294,16 +294,19 @@ def client_hash() -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+def email_answer(entry_id: Any, user, address: Any = None, code: Any = None) -> str:
+    """Queue the whole answer to the citizen's own address through the outbox, rate-limited per
+    client. Returns "sent", or "code_sent" when the address must first be confirmed with the
+    code just mailed to it (mailto.py). Raises AskError / mailto.MailtoError."""
+    from . import mailto
 
-
-def email_answer(entry_id: Any, address: Any) -> None:
-    """Queue the whole answer to ``address`` through the outbox, rate-limited per client."""
     entry = published_entry(entry_id)
-    if not isinstance(address, str) or len(address) > 254 or not _EMAIL.match(address.strip()):
-        raise AskError("invalid_email", _("Please enter a valid e-mail address."))
-    limit = int(plugin_settings(PLUGIN)["mail_per_hour"])
     who = client_hash()
+    target = mailto.recipient(user, address, code, who)
+    if target is None:
+        db.session.commit()  # the code's e-mail is in the outbox
+        return "code_sent"
+    limit = int(plugin_settings(PLUGIN)["mail_per_hour"])
     since = utcnow_naive() - timedelta(hours=1)
     sent = db.session.execute(db.select(db.func.count(KbMailLog.id)).where(
         KbMailLog.client_hash == who, KbMailLog.created_at >= since)).scalar()
@@ -314,9 +317,10 @@ def email_answer(entry_id: Any, address: Any) -> None:
     site = current_app.config.get("SEP_SITE_NAME") or _("Support centre")
     body = f"{entry.question}\n\n{plain_text(entry.answer_md)}\n\n— {site}"
     html = f"<h3>{_escape(entry.question)}</h3>{render_html(entry.answer_md)}"
-    send_mail(address.strip(), _("Answer: %(title)s", title=entry.question[:150]), body, html=html)
+    send_mail(target, _("Answer: %(title)s", title=entry.question[:150]), body, html=html)
     db.session.add(KbMailLog(client_hash=who, created_at=utcnow_naive()))
     db.session.commit()
+    return "sent"
 
 
 def _escape(value: str) -> str:

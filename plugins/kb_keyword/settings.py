@@ -13,6 +13,10 @@ DEFAULTS = {
     # Overrides of decision.Policy: answer_threshold, clarify_threshold (calibrated confidence of
     # the first candidate), choices (at most this many when clarifying), choice_floor.
     "decision": {},
+    # Codes that confirm an address before an answer is mailed to it: [count, window seconds] per
+    # client address and per e-mail address (signed-in citizens with a confirmed e-mail need none).
+    "mail_codes_per_client": [5, 3600],
+    "mail_codes_per_address": [3, 3600],
     # Overrides of matching.MatchSettings (the benchmark-tuned defaults otherwise).
     "match": {},
 }

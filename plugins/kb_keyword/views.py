@@ -23,6 +23,7 @@ from sep_core import gettext as _
 from . import service, thread
 from .content import render_html
 from .forms import AskForm, EmailForm, EntryActionForm, PlainForm
+from .mailto import MailtoError, own_confirmed_address
 from .models import KbEntry
 
 blueprint = Blueprint("kb_keyword", __name__, static_folder="static", static_url_path="/static/kb_keyword")
@@ -135,9 +136,10 @@ def _entry_or_404(entry_id) -> KbEntry:
     return entry
 
 
-def _entry_page(entry: KbEntry, email_form: EmailForm | None = None):
+def _entry_page(entry: KbEntry, email_form: EmailForm | None = None, code_sent: bool = False):
     return render_template("kb_keyword/entry.html", entry=entry, answer_html=Markup(render_html(entry.answer_md)),  # noqa: S704 - nh3-sanitised
-                           action_form=EntryActionForm(), email_form=email_form or EmailForm())
+                           action_form=EntryActionForm(), email_form=email_form or EmailForm(),
+                           code_sent=code_sent, own_address=own_confirmed_address(current_user))
 
 
 @blueprint.get("/ask/entry/<int:entry_id>")
@@ -171,16 +173,23 @@ def email_form():
         except (TypeError, ValueError):
             return redirect(url_for("kb_keyword.ask_page"))
     entry = _entry_or_404(form.entry_id.data)
+    code_sent = False
     if not form.errors:
-        address = current_user.email if current_user.is_authenticated and not form.email.data else form.email.data
         try:
-            service.email_answer(entry.id, address)
-            flash(_("The answer has been sent to your e-mail."), "success")
-            return redirect(url_for("kb_keyword.entry_page", entry_id=entry.id))
+            outcome = service.email_answer(entry.id, current_user, form.email.data, form.code.data)
         except service.AskError as exc:
             form.email.errors = [exc.message]
-    # re-render the same answer page with the typed address and the error beside the field
-    return _entry_page(entry, form)
+        except MailtoError as exc:
+            field = form.code if exc.code in ("wrong_code", "code_expired", "no_code") else form.email
+            field.errors = [exc.message]
+            code_sent = field is form.code
+        else:
+            if outcome == "sent":
+                flash(_("The answer has been sent to your e-mail."), "success")
+                return redirect(url_for("kb_keyword.entry_page", entry_id=entry.id))
+            code_sent = True
+    # the same answer page with the typed address and the error (or the code field) beside it
+    return _entry_page(entry, form, code_sent=code_sent)
 
 
 @blueprint.post("/ask/saved/<int:saved_id>/delete")
@@ -324,18 +333,31 @@ def api_save():
 
 
 @blueprint.post("/api/v1/ask/email")
-@api_doc("E-mail an answer (signed-out citizens give an address; rate-limited)", tags=["kb_keyword"],
-         request_body={"type": "object", "required": ["entry_id"], "properties": {
-             "entry_id": {"type": "integer"}, "email": {"type": "string"}}},
-         response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}})
+@api_doc("E-mail an answer to the citizen's own address: a signed-in citizen's confirmed e-mail, or "
+         "an address confirmed first with a code mailed to it (202 code_sent; send again with 'code')",
+         tags=["kb_keyword"],
+         request_body={"type": "object", "required": ["entry_id"], "additionalProperties": False, "properties": {
+             "entry_id": {"type": "integer"},
+             "email": {"type": "string", "format": "email", "maxLength": 254},
+             "code": {"type": "string", "pattern": "^[0-9]{6}$"}}},
+         response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}},
+         responses={202: {"description": "A code was sent to the address; send the request again with it",
+                          "content": {"application/json": {"schema": {"type": "object", "properties": {
+                              "ok": {"type": "boolean"}, "code_sent": {"type": "boolean"},
+                              "message": {"type": "string"}}}}}},
+                    404: "No such answer", 429: "Too many e-mails or codes"})
 def api_email():
     data = json_body(required=("entry_id",))
-    address = data.get("email") or (current_user.email if current_user.is_authenticated else None)
     try:
-        service.email_answer(data["entry_id"], address)
+        outcome = service.email_answer(data["entry_id"], current_user, data.get("email"), data.get("code"))
     except service.AskError as exc:
         status = {"rate_limited": 429, "invalid_entry": 404}.get(exc.code, 400)
         raise ApiError(status, exc.code, exc.message) from None
+    except MailtoError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    if outcome == "code_sent":
+        return jsonify({"ok": False, "code_sent": True,
+                        "message": _("We sent a code to this address. Type it to receive the answer.")}), 202
     return jsonify({"ok": True})
 
 
