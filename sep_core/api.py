@@ -141,7 +141,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "summary": doc["summary"],
                 "parameters": path_params + list(doc.get("parameters", [])),
-                "responses": _responses(doc),
+                "responses": _responses(doc, method),
             }
             if doc.get("tags"):
                 op["tags"] = doc["tags"]
@@ -165,7 +165,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
     }
 
 
-def _responses(doc: dict[str, Any]) -> dict[str, Any]:
+def _responses(doc: dict[str, Any], method: str = "GET") -> dict[str, Any]:
     out: dict[str, Any] = {}
     ok: dict[str, Any] = {"description": "OK"}
     if doc.get("response_schema"):
@@ -174,7 +174,12 @@ def _responses(doc: dict[str, Any]) -> dict[str, Any]:
     for status, value in (doc.get("responses") or {}).items():
         out[str(status)] = value if isinstance(value, dict) else {"description": value}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    out.setdefault("400", {"description": "Bad request"})
+    out.setdefault("400", {"description": "Bad request (invalid JSON or parameters; text with NUL, invalid "
+                                          "UTF-8 or lone surrogates: invalid_text)"})
+    if method in ("POST", "PUT", "PATCH", "DELETE"):
+        # the core's rules, before any view: CSRF (400 csrf_failed) and the body limit
+        out.setdefault("413", {"description": "Body over the limit (SEP_MAX_FORM_BYTES, or SEP_MAX_BODY_BYTES "
+                                              "for uploads)"})
     for status, item in out.items():
         if status.startswith("4") and "content" not in item:
             item["content"] = error_ref

@@ -20,7 +20,7 @@ from .clock import system_now
 from .config import builtin_plugin_names, load_config
 from .extensions import babel, csrf, db, login_manager
 from .i18n import MergedDomain, load_catalogs, select_locale
-from .inputs import register_input_rules
+from .inputs import register_input_rules, register_url_converters
 from .logbuffer import LogBuffer, init_log_buffer
 from .outages import register_outage_handlers
 from .plugins import SepPluginManager
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
                 instance_relative_config=True)
     load_config(app, config)
     app.json = SafeJSONProvider(app)
+    register_url_converters(app)
     if app.config["SEP_TRUSTED_PROXIES"]:
         # Behind a reverse proxy the client's address, scheme and host are in X-Forwarded-*;
         # per-IP rate limits would otherwise count every citizen as the proxy.

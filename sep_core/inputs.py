@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, request
+from werkzeug.routing import IntegerConverter
 
 from .api import json_error, wants_json
 
@@ -36,6 +37,15 @@ from .api import json_error, wants_json
 #: UTF-8, and UTF-16 surrogates (lone ones come from JSON ``\\ud800`` escapes).
 BAD_TEXT = re.compile("[\x00\ufffd\ud800-\udfff]")
 _REMOVABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:...>`` in URLs, limited to what a database integer column holds: a longer number is
+    a 404 like any unknown id, not an overflow in the database driver (a 500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def large_body(view: Callable) -> Callable:
@@ -167,6 +177,11 @@ def check_request():
     if any(bad_text(s) for s in _request_strings()):
         return _invalid_text()
     return None
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before any blueprint: rules pick their converters when they are added."""
+    app.url_map.converters["int"] = DatabaseInt
 
 
 def register_input_rules(app: Flask) -> None:

@@ -10,10 +10,10 @@ import traceback
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .api import json_error, wants_json
 from .clock import now
@@ -125,7 +125,10 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         status = exc.code or 500
         description = exc.description if wants_json() and status != 500 else None
-        return render_error(status, description if status == 405 or status == 413 else None)
+        response = make_response(render_error(status, description if status == 405 or status == 413 else None))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))  # RFC 9110: a 405 lists them
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

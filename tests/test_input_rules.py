@@ -108,3 +108,18 @@ class _Stream:
 
     def readline(self, size: int = -1) -> bytes:
         return self.read(size)
+
+
+def test_405_lists_the_allowed_methods(client):
+    """Issue 13 item 12 (RFC 9110): a 405, JSON or HTML, carries ``Allow``."""
+    response = client.delete("/api/v1/ask")
+    assert response.status_code == 405 and response.json["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}
+    response = client.put("/ask")
+    assert response.status_code == 405 and {"GET", "POST"} <= set(response.headers["Allow"].replace(" ", "").split(","))
+
+
+def test_an_int_in_a_path_beyond_a_database_integer_is_a_404(client):
+    """Found by schemathesis: ``/ask/entry/<int>`` with 23 digits overflowed the database driver."""
+    assert client.get("/ask/entry/99999999999999999999999").status_code == 404
+    assert client.get("/ask/entry/2147483648").status_code == 404

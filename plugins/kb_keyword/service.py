@@ -251,11 +251,17 @@ def _issued_within(token: str, seconds: float) -> bool:
     return -1 <= time.time() - issued <= seconds
 
 
+#: Largest id a database integer column holds (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+
+
 def published_entry(entry_id: Any) -> KbEntry:
     try:
-        entry_id = int(entry_id)
+        entry_id = int(entry_id) if not isinstance(entry_id, bool) else 0
     except (TypeError, ValueError):
         raise AskError("invalid_entry", _("Unknown answer.")) from None
+    if not 1 <= entry_id <= MAX_ID:  # a 25-digit id overflows the database driver
+        raise AskError("invalid_entry", _("Unknown answer."))
     entry = db.session.get(KbEntry, entry_id)
     if entry is None or entry.status != "published":
         raise AskError("invalid_entry", _("Unknown answer."))

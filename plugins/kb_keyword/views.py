@@ -307,7 +307,8 @@ def api_pick():
 @api_doc("Rate an answer of the consultant", tags=["kb_keyword"],
          request_body={"type": "object", "required": ["token", "helpful"], "properties": {
              "token": {"type": "string"}, "helpful": {"type": "boolean"}}},
-         response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}})
+         response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}},
+         responses={404: "No such answer token"})
 def api_rate():
     data = json_body(required=("token", "helpful"))
     try:
@@ -319,8 +320,10 @@ def api_rate():
 
 @blueprint.post("/api/v1/ask/save")
 @api_doc("Save an answer to the personal cabinet (signed-in citizens)", tags=["kb_keyword"],
-         request_body={"type": "object", "required": ["entry_id"], "properties": {"entry_id": {"type": "integer"}}},
-         response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}})
+         request_body={"type": "object", "required": ["entry_id"], "properties": {
+             "entry_id": {"type": "integer", "minimum": 1, "maximum": service.MAX_ID}}},
+         response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}},
+         responses={401: "Not signed in", 404: "No such answer"})
 def api_save():
     if not current_user.is_authenticated:
         raise ApiError(401, "sign_in_required", _("Sign in to save answers to your personal cabinet."))
@@ -337,7 +340,7 @@ def api_save():
          "an address confirmed first with a code mailed to it (202 code_sent; send again with 'code')",
          tags=["kb_keyword"],
          request_body={"type": "object", "required": ["entry_id"], "additionalProperties": False, "properties": {
-             "entry_id": {"type": "integer"},
+             "entry_id": {"type": "integer", "minimum": 1, "maximum": service.MAX_ID},
              "email": {"type": "string", "format": "email", "maxLength": 254},
              "code": {"type": "string", "pattern": "^[0-9]{6}$"}}},
          response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}},

@@ -68,9 +68,11 @@ def test_owner_downloads_a_pdf_with_cyrillic_text_and_a_code_that_checks_out(veh
 def test_verify_rejects_unknown_and_malformed_codes(vehicle, client):
     unknown = client.get("/registry/verify", query_string={"code": "AAAA-BBBB-CCCC"})
     assert unknown.status_code == 404 and "Выписки с таким кодом нет" in unknown.get_data(as_text=True)
-    for bad in ("<script>", "' OR 1=1 --", "A" * 41, "\u0000"):
+    for bad in ("<script>", "' OR 1=1 --", "A" * 41, "\u202e"):
         response = client.get("/registry/verify", query_string={"code": bad})
         assert response.status_code == 400 and 'class="field-error"' in response.get_data(as_text=True)
+    response = client.get("/registry/verify", query_string={"code": "\u0000"})  # the core's rule for NUL
+    assert response.status_code == 400 and "Недопустимые символы" in response.get_data(as_text=True)
     assert client.get("/registry/verify").status_code == 200
 
 

@@ -122,3 +122,11 @@ def test_the_page_asks_for_the_code_then_sends(client, small_base):
                                                "csrf_token": token})
     assert response.status_code == 302
     assert len(mails("me@example.org")) == 2
+
+
+@pytest.mark.parametrize("entry", [10**24, -(10**24), True, 2**31])
+def test_an_entry_id_out_of_range_is_a_404_not_a_500(client, h, small_base, entry):
+    """Found by schemathesis: a 25-digit id overflowed the database driver."""
+    for url in (URL, "/api/v1/ask/save"):
+        response = h.post_json(client, url, {"entry_id": entry, "email": "me@example.org"})
+        assert response.status_code in (401, 404), (url, response.status_code)
