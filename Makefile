@@ -1,6 +1,6 @@
 # SEP Help Desk — the two commands for new users: `make run` and `make test`.
 # Everything they need is installed here (a virtualenv in .venv; Chromium from Debian for the
-# browser tests). `make bench` runs the benchmarks (never part of `make test`).
+# browser tests). `make bench` runs the benchmarks (never part of `make test`); `make fuzz` fuzzes the API.
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= auto
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres bench faults lint install browser clean
+.PHONY: run test test-sqlite test-postgres bench faults fuzz lint install browser clean
 
 install: $(STAMP)
 
@@ -53,6 +53,13 @@ bench: install
 # Filing while PostgreSQL connections are killed (issue 13): 8 clients, idempotent retries; never in `make test`.
 faults: install
 	$(BIN)/python faults/filing_faults.py
+
+# Schema-driven fuzzing of the JSON API (schemathesis against a live server); writes
+# benchmarks/results/fuzz.md. FUZZ_EXAMPLES per operation (tests/test_api_fuzz.py is the CI size).
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	mkdir -p benchmarks/results
+	$(BIN)/python benchmarks/fuzz_api.py --max-examples $(FUZZ_EXAMPLES)
 
 lint: install
 	$(BIN)/ruff check .

@@ -137,10 +137,13 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                                                        "responses": {}, "tags": []}
         path, path_params = _openapi_path(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            declared = list(doc.get("parameters", []))
+            # a view may describe its path parameters more precisely (a pattern, a range)
+            precise = {(p["name"], p["in"]) for p in declared}
             op: dict[str, Any] = {
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "summary": doc["summary"],
-                "parameters": path_params + list(doc.get("parameters", [])),
+                "parameters": [p for p in path_params if (p["name"], "path") not in precise] + declared,
                 "responses": _responses(doc, method),
             }
             if doc.get("tags"):

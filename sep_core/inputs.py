@@ -16,7 +16,8 @@ parses forms):
   channel base removes the characters (:func:`clean_text`) and answers.
 
 A third concern lives here too: :class:`QueryScrubber`, the logging filter that keeps query
-strings (questions, tokens, personal data) out of the access log of the development server.
+strings (questions, registry reasons) and reset tokens out of the access log of the development
+server (``sep_core.gunicorn_conf`` does the same for gunicorn).
 """
 
 from __future__ import annotations
@@ -190,13 +191,21 @@ def register_input_rules(app: Flask) -> None:
     logging.getLogger("werkzeug").addFilter(QueryScrubber())
 
 
-_REQUEST_LINE = re.compile(r"(?P<head>[A-Z]{3,7} /[^ ?\"]*)\?[^ \"]*")
+_REQUEST_LINE = re.compile(r"(?P<method>[A-Z]{3,7}) (?P<target>/[^ \"]*)")
+#: A path segment that looks like a secret (a reset link's token: 43 URL-safe characters).
+_SECRET_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_-]{24,}(?=/|$)")
+
+
+def scrub_target(target: str) -> str:
+    """``/reset/<token>?q=secret`` -> ``/reset/…?…``: the path stays for debugging; the query
+    (questions, registry reasons) and token-like path segments (reset links) go."""
+    path, mark, _ = target.partition("?")
+    return _SECRET_SEGMENT.sub("…", path) + ("?…" if mark else "")
 
 
 def scrub_query(text: str) -> str:
-    """``GET /path?q=secret HTTP/1.1`` -> ``GET /path?… HTTP/1.1``: the path stays for debugging,
-    the query (questions, reset tokens, registry reasons) goes."""
-    return _REQUEST_LINE.sub(r"\g<head>?…", text)
+    """Every request line in ``text`` (``GET /path?q=secret HTTP/1.1``) with its target scrubbed."""
+    return _REQUEST_LINE.sub(lambda m: f"{m['method']} {scrub_target(m['target'])}", text)
 
 
 class QueryScrubber(logging.Filter):

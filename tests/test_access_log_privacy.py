@@ -23,7 +23,9 @@ QUERIES = [
     "/api/v1/tickets/suggest?q=" + SECRET,
     "/ask?question=" + SECRET,
     "/reset?token=" + SECRET,
+    "/reset/Zk3v9Qx_7bT2mLr8Yh4WcN1pD6sA0eFgUjKoIuHy5Xq",
 ]
+TOKEN = "Zk3v9Qx_7bT2mLr8Yh4WcN1pD6sA0eFgUjKoIuHy5Xq"
 
 
 def _get(url: str) -> None:
@@ -38,6 +40,8 @@ def _quoted(path: str) -> str:
 def test_scrub_query_keeps_the_path_only():
     assert scrub_query('GET /ask?question=x%20y HTTP/1.1') == "GET /ask?… HTTP/1.1"
     assert scrub_query("POST /login HTTP/1.1") == "POST /login HTTP/1.1"
+    assert scrub_query(f"GET /reset/{TOKEN} HTTP/1.1") == "GET /reset/… HTTP/1.1"
+    assert scrub_query("GET /registry/123456789012345 HTTP/1.1") == "GET /registry/123456789012345 HTTP/1.1"
 
 
 def test_the_development_server_log_has_no_query_strings(live_server, caplog):
@@ -47,8 +51,8 @@ def test_the_development_server_log_has_no_query_strings(live_server, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert len([line for line in lines if "HTTP/1.1" in line]) >= len(QUERIES)
     text = "\n".join(lines)
-    assert "4510" not in text and "%D0%98" not in text and SECRET not in text
-    assert "/ask?…" in text
+    assert "4510" not in text and "%D0%98" not in text and SECRET not in text and TOKEN not in text
+    assert "/ask?…" in text and "/reset/…" in text
 
 
 def test_the_gunicorn_access_log_has_no_query_strings(tmp_path: Path):
@@ -81,5 +85,5 @@ def test_the_gunicorn_access_log_has_no_query_strings(tmp_path: Path):
         proc.wait(timeout=30)
     text = log.read_text(encoding="utf-8")
     assert text.count("\n") >= len(QUERIES) + 1
-    assert "/api/v1/tickets/suggest" in text
-    assert "4510" not in text and "%D0%98" not in text
+    assert "/api/v1/tickets/suggest" in text and "/reset/…" in text
+    assert "4510" not in text and "%D0%98" not in text and TOKEN not in text

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from sep_core import ApiError, api_doc, availability, db, now
+from sep_core import SERVICES, ApiError, api_doc, availability, db, now
 from sep_core import gettext as _
 
 from . import operations, queries, state, year_import
@@ -149,6 +149,8 @@ AVAILABILITY_SCHEMA = {"type": "object", "properties": {
 @api_doc("Every day of a year on the production calendar (with overrides)", tags=["calendar"],
          response_schema={"type": "object", "properties": {"year": {"type": "integer"},
                                                             "days": {"type": "array", "items": DAY_SCHEMA}}},
+         parameters=[{"name": "year", "in": "path", "required": True,
+                      "schema": {"type": "string", "pattern": "^[0-9]{4}$"}}],
          responses={404: "No calendar data for that year"})
 def api_calendar(year: str):
     try:
@@ -160,8 +162,8 @@ def api_calendar(year: str):
 @blueprint.get("/api/v1/availability")
 @api_doc("Whether a service is open at a moment, why, and the next opening / closing", tags=["calendar"],
          parameters=[
-             {"name": "service", "in": "query", "required": True, "schema": {"type": "string"},
-              "description": "bot, phone, tickets"},
+             {"name": "service", "in": "query", "required": True,
+              "schema": {"type": "string", "enum": list(SERVICES)}, "description": "bot, phone, tickets"},
              {"name": "at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"},
               "description": "ISO 8601 with a UTC offset; default now"}],
          response_schema=AVAILABILITY_SCHEMA, responses={404: "No calendar data for that year"})
@@ -176,10 +178,12 @@ def api_availability():
 @blueprint.get("/api/v1/deadline")
 @api_doc("When the given hours of a service's open time have passed", tags=["calendar"],
          parameters=[
-             {"name": "service", "in": "query", "required": True, "schema": {"type": "string"}},
+             {"name": "service", "in": "query", "required": True,
+              "schema": {"type": "string", "enum": list(SERVICES)}},
              {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"},
               "description": "ISO 8601 with a UTC offset"},
-             {"name": "hours", "in": "query", "required": True, "schema": {"type": "number", "minimum": 0}}],
+             {"name": "hours", "in": "query", "required": True,
+              "schema": {"type": "number", "minimum": 0, "maximum": 24 * 366}}],
          response_schema={"type": "object", "properties": {
              "service": {"type": "string"}, "from": {"type": "string", "format": "date-time"},
              "hours": {"type": "number"}, "due": {"type": "string", "format": "date-time"}}},

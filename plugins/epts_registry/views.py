@@ -230,7 +230,8 @@ def _api_guard() -> None:
          parameters=[
              {"name": "number", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{15}$"},
               "description": "ЭПТС number (15 digits)"},
-             {"name": "vin", "in": "query", "schema": {"type": "string", "minLength": 17, "maxLength": 17},
+             {"name": "vin", "in": "query",
+              "schema": {"type": "string", "pattern": "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$"},
               "description": "VIN (17 characters, check digit validated)"},
              {"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 200},
               "description": "Staff only: why the service part is needed (written to the audit log)"},
@@ -258,7 +259,9 @@ def api_lookup():
 @api_doc("The extract of an ЭПТС record as a PDF (the verified owner and staff only; audited). The "
          "verification code is in the X-Verification-Code header and in the document",
          tags=["registry"],
-         parameters=[{"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 200},
+         parameters=[{"name": "record_id", "in": "path", "required": True,
+                      "schema": {"type": "string", "pattern": "^[0-9]{15}$"}, "description": "ЭПТС number"},
+                     {"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 200},
                       "description": "Staff only: why the extract is needed"}],
          responses={"200": {"description": "The PDF", "content": {"application/pdf": {}}},
                     401: "Not signed in", 403: "Not the verified owner or staff", 404: "No such record",

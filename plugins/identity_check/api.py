@@ -15,6 +15,7 @@ from . import service
 from .forms import CodeForm, LoginForm, RegisterForm
 from .messages import MESSAGES
 from .service import FlowError, Throttled
+from .validation import EMAIL_MAX, NAME_MAX, PHONE_MAX
 from .views import client_ip
 
 api = Blueprint("identity_check_api", __name__, url_prefix=API_PREFIX + "/auth")
@@ -96,10 +97,16 @@ REGISTER_SCHEMA = {
     "type": "object",
     "required": ["surname", "first_name", "phone", "email", "password", "consent"],
     "properties": {
-        "surname": {"type": "string"}, "first_name": {"type": "string"}, "patronymic": {"type": "string"},
-        "phone": {"type": "string", "description": "Any common writing (8..., +7..., brackets); stored as E.164"},
-        "email": {"type": "string"}, "password": {"type": "string"},
-        "consent": {"type": "boolean", "description": "Consent to personal data processing (152-FZ)"},
+        "surname": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
+        "first_name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
+        "patronymic": {"type": "string", "maxLength": NAME_MAX},
+        "phone": {"type": "string", "maxLength": PHONE_MAX, "pattern": "^[0-9+\\-\\s().]+$",
+                  "description": "Any common writing (8..., +7..., brackets); stored as E.164"},
+        "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX},
+        "password": {"type": "string", "minLength": 12, "maxLength": 256,
+                     "description": "Also refused: easy to guess, or containing the name or e-mail"},
+        "consent": {"type": "boolean", "enum": [True],
+                    "description": "Consent to personal data processing (152-FZ)"},
     },
 }
 
@@ -169,8 +176,10 @@ def resend():
 @api.post("/login")
 @api_doc("Sign in with an e-mail (or a phone) and the password; sets the session cookie", tags=TAGS,
          request_body={"type": "object", "required": ["password"],
-                       "properties": {"email": {"type": "string"}, "phone": {"type": "string"},
-                                      "password": {"type": "string"}, "remember": {"type": "boolean"}}},
+                       "properties": {"email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX},
+                                      "phone": {"type": "string", "maxLength": PHONE_MAX},
+                                      "password": {"type": "string", "minLength": 1, "maxLength": 256},
+                                      "remember": {"type": "boolean"}}},
          response_schema=USER_SCHEMA,
          responses={**ERROR_RESPONSES, 401: "Wrong e-mail, phone or password (the same for unknown accounts)"})
 def login():

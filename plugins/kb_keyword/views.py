@@ -241,8 +241,9 @@ def _with_turn(payload: dict, turn: thread.Turn, render: bool) -> dict:
     "Ask the online consultant",
     tags=["kb_keyword"],
     request_body={"type": "object", "required": ["question"], "properties": {
-        "question": {"type": "string", "maxLength": service.MAX_QUESTION},
-        "channel": {"type": "string"},
+        "question": {"type": "string", "minLength": 1, "maxLength": service.MAX_QUESTION,
+                     "description": "Refused when nothing printable is left (empty_question)"},
+        "channel": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,39}$"},
         "suggest": {"type": "boolean", "description": "Live suggestions while typing: not logged."},
         "render_turn": RENDER_TURN}},
     response_schema={"type": "object", "properties": {
@@ -276,15 +277,16 @@ def api_ask():
 @blueprint.post("/api/v1/ask/pick")
 @api_doc("Pick one of the consultant's choices: its answer, for the question asked", tags=["kb_keyword"],
          request_body={"type": "object", "required": ["question", "entry_id"], "properties": {
-             "question": {"type": "string", "maxLength": service.MAX_QUESTION},
-             "entry_id": {"type": "integer"},
+             "question": {"type": "string", "minLength": 1, "maxLength": service.MAX_QUESTION},
+             "entry_id": {"type": "integer", "minimum": 1, "maximum": service.MAX_ID},
              "token": {"type": "string", "description": "The question's handle: the pick is kept for the analytics "
                                                         "and rating then rates the picked entry."},
              "render_turn": RENDER_TURN}},
          response_schema={"type": "object", "properties": {
              "answered": {"type": "boolean"}, "decision": DECISION_SCHEMA, "answer": ANSWER_SCHEMA,
              "token": {"type": ["string", "null"]}, "summary": {"type": "string"},
-             "turn": TURN_SCHEMA, "turn_html": {"type": "string"}}})
+             "turn": TURN_SCHEMA, "turn_html": {"type": "string"}}},
+         responses={404: "No such published answer"})
 def api_pick():
     data = json_body(required=("question", "entry_id"))
     token = data.get("token") if isinstance(data.get("token"), str) else None

@@ -271,20 +271,41 @@ def parse_moment(raw: str | None) -> datetime:
     return moment.replace(tzinfo=MOSCOW) if moment.tzinfo is None else moment.astimezone(MOSCOW)
 
 
-@api.get("/suggest")
-@api_doc("The consultant's answers for the text being typed in the request form (deflection)", tags=["tickets"],
-         parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
-         response_schema={"type": "object", "properties": {"answers": {"type": "array"}}},
-         responses={401: "Not signed in"})
+SUGGEST_RESPONSE = {"type": "object", "properties": {"answers": {"type": "array"}, "label": {"type": "string"}}}
+
+
+@api.post("/suggest")
+@api_doc("The consultant's answers for the text being typed in the request form (deflection). The text "
+         "travels in the body, never in the URL (access logs)", tags=["tickets"],
+         request_body={"type": "object", "required": ["q"], "properties": {"q": {"type": "string"}}},
+         response_schema=SUGGEST_RESPONSE, responses={401: "Not signed in"})
 def suggest():
     signed_in()
+    data = request.get_json(silent=True)
+    text = data.get("q") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object with the text in 'q'.")
+    return jsonify(_suggestions(text))
+
+
+@api.get("/suggest")
+@api_doc("Deprecated: the same as POST /suggest with the text in the query (it then reaches access logs "
+         "of proxies that log queries)", tags=["tickets"],
+         parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
+         response_schema=SUGGEST_RESPONSE, responses={401: "Not signed in"})
+def suggest_get():
+    signed_in()
+    return jsonify(_suggestions(request.args.get("q") or ""))
+
+
+def _suggestions(raw: str) -> dict:
     settings = plugin_settings("tickets")
-    text = (request.args.get("q") or "").strip()[:2000]
+    text = raw.strip()[:2000]
     if len(text) < int(settings["suggest_min_chars"]) or not availability("bot").open:
-        return jsonify({"answers": []})
+        return {"answers": []}
     answers = collect_answers(Inquiry(channel="tickets_form", text=text, user_id=current_user.id, locale=locale()))
-    return jsonify({"answers": [
+    return {"answers": [
         {"title": a.title, "fragment_html": a.fragment_html, "url": a.url, "source": a.source,
          "ref": str(a.external_id or a.entry_id or ""), "confidence": round(a.confidence, 3)}
         for a in answers[: int(settings["suggest_limit"])]
-    ], "label": _("Perhaps this answers your question")})
+    ], "label": _("Perhaps this answers your question")}

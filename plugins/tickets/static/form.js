@@ -46,7 +46,11 @@
     text = text.trim();
     if (text === last) { return; }
     last = text;
-    fetch(url + "?q=" + encodeURIComponent(text.slice(0, 2000)), {credentials: "same-origin"})
+    // POST: the citizen's text must not travel in a URL (access logs)
+    var token = form.querySelector("input[name=csrf_token]");
+    fetch(url, {method: "POST", credentials: "same-origin",
+                headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token.value : ""},
+                body: JSON.stringify({q: text.slice(0, 2000)})})
       .then(function (r) { return r.ok ? r.json() : {answers: []}; })
       .then(function (data) { render(data.answers || []); })
       .catch(function () { /* suggestions are optional */ });

@@ -168,6 +168,12 @@ def test_suggestions_use_the_pipelines_answerers(client, citizen, register_plugi
     answers = client.get("/api/v1/tickets/suggest", query_string={"q": "где взять выписку из ЭПТС"}).get_json()
     assert answers["answers"][0]["title"] == "Как получить выписку" and answers["answers"][0]["ref"] == "7"
     assert client.get("/api/v1/tickets/suggest", query_string={"q": "короткий"}).get_json()["answers"] == []
+    # the form posts the text (issue 13 item 9: no question in a URL)
+    posted = client.post("/api/v1/tickets/suggest", json={"q": "где взять выписку из ЭПТС"},
+                         headers={"X-CSRFToken": h.csrf(client)}).get_json()
+    assert posted == answers
+    bad = client.post("/api/v1/tickets/suggest", json={"q": 5}, headers={"X-CSRFToken": h.csrf(client)})
+    assert bad.status_code == 400
     # "This answered my question" files nothing and logs the deflection.
     response = client.post("/requests/deflected", data={"csrf_token": h.csrf(client), "answer_ref": "7",
                                                         "answer_source": "bot"})
