@@ -36,9 +36,12 @@ def parse_moment(value: str | None, *, allow_naive: bool) -> datetime:
             raise CalendarError("The time %(value)s has no UTC offset (e.g. +03:00).", value=str(value))
         moment = moment.replace(tzinfo=MOSCOW)
     try:
-        return moment.astimezone(MOSCOW)
+        moment = moment.astimezone(MOSCOW)
     except (OverflowError, ValueError):
         raise CalendarError("Not a valid ISO 8601 time: %(value)s.", value=str(value)) from None
+    if moment.year < 1970:  # before that Moscow time had offsets in seconds (not RFC 3339), and no calendar
+        raise CalendarError("Not a valid ISO 8601 time: %(value)s.", value=str(value))
+    return moment
 
 
 def parse_hours_value(value) -> float:

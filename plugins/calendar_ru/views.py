@@ -165,7 +165,7 @@ def api_calendar(year: str):
              {"name": "service", "in": "query", "required": True,
               "schema": {"type": "string", "enum": list(SERVICES)}, "description": "bot, phone, tickets"},
              {"name": "at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"},
-              "description": "ISO 8601 with a UTC offset; default now"}],
+              "description": "ISO 8601 with a UTC offset, 1970 or later; default now"}],
          response_schema=AVAILABILITY_SCHEMA, responses={404: "No calendar data for that year"})
 def api_availability():
     try:
@@ -181,7 +181,7 @@ def api_availability():
              {"name": "service", "in": "query", "required": True,
               "schema": {"type": "string", "enum": list(SERVICES)}},
              {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date-time"},
-              "description": "ISO 8601 with a UTC offset"},
+              "description": "ISO 8601 with a UTC offset, 1970 or later"},
              {"name": "hours", "in": "query", "required": True,
               "schema": {"type": "number", "minimum": 0, "maximum": 24 * 366}}],
          response_schema={"type": "object", "properties": {

@@ -133,3 +133,13 @@ def test_cli_override_lifecycle(runner, app):
     assert availability("phone", moment).open
     actions = [a.action for a in db.session.execute(db.select(AuditEntry)).scalars()]
     assert actions == ["calendar.override.create", "calendar.override.update", "calendar.override.delete"]
+
+
+def test_moments_before_1970_are_refused_not_answered_in_local_mean_time(client):
+    """Found by schemathesis (issue 13 item 12): in the year 456 Moscow's offset is +02:30:17,
+    which is not an RFC 3339 date-time; such moments are a clear 400."""
+    for path in ("/api/v1/deadline?service=bot&hours=1&from=0456-12-08T03:39:58%2B10:11",
+                 "/api/v1/availability?service=bot&at=1900-01-01T00:00:00Z"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["code"]

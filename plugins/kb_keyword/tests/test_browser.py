@@ -117,3 +117,31 @@ def test_suggestions_announce_a_short_status_not_the_results(browser_page, live_
     assert 1 <= len(changes) <= 2, changes
     assert re.match(r"^Найден[оы]? \d+ ответ", changes[-1])
     assert page.locator("#kb-status").get_attribute("role") == "status"
+
+
+def test_an_answer_reaches_a_visitor_only_after_the_address_is_confirmed(app, browser_page, live_server, small_base):
+    """Issue 13 item 7 in a browser: the answer page asks for the code mailed to the address."""
+    import json
+
+    from sep_plugins.kb_keyword.models import KbEntry
+
+    from sep_core import OutboxMessage
+
+    entry = db.session.execute(db.select(KbEntry).where(KbEntry.external_id == "t-1")).scalar_one()
+    page = browser_page
+    page.goto(f"/ask/entry/{entry.id}")
+    page.get_by_label("Электронная почта").fill('"x"@[127.0.0.1]')
+    page.get_by_role("button", name="Отправить мне на почту").click()
+    assert page.locator("#kb-email-error").is_visible()
+    page.get_by_label("Электронная почта").fill("me@example.org")
+    page.get_by_role("button", name="Отправить мне на почту").click()
+    page.wait_for_selector("#kb-code")
+    db.session.expire_all()
+    [row] = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.kind == "email")).scalars().all()
+    code = re.search(r"\b(\d{6})\b", json.loads(row.payload_json)["subject"]).group(1)
+    page.get_by_label("Код из письма").fill(code)
+    page.get_by_role("button", name="Отправить мне на почту").click()
+    page.wait_for_selector(".flash-success")
+    db.session.expire_all()
+    bodies = [json.loads(r.payload_json)["body"] for r in db.session.execute(db.select(OutboxMessage)).scalars()]
+    assert len(bodies) == 2 and entry.question in bodies[1]
