@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, jsonify, request
 
-from sep_core import MOSCOW, constant_time_equals, csrf, db, json_error, now, plugin_settings
+from sep_core import MOSCOW, clean_text, constant_time_equals, csrf, db, json_error, now, plugin_settings, raw_text
 
 from . import journal
 from .models import Call
@@ -53,6 +53,7 @@ def _moment(value) -> datetime:
 
 @blueprint.post("/hooks/phone")
 @csrf.exempt
+@raw_text  # a PBX relays what callers' phones send: NUL and lone surrogates are removed, not refused
 def event():
     secret = str(plugin_settings("channel_phone")["webhook_secret"] or "")
     if not secret:
@@ -66,7 +67,7 @@ def event():
         log.warning("phone webhook: refused an event with a bad or stale signature")
         return json_error(403, "forbidden", "Bad or stale signature.")
     try:
-        data = json.loads(body)
+        data = clean_text(json.loads(body))
         kind, call_id = data["event"], str(data["call_id"])[:100]
         at = _moment(data.get("at"))
     except (ValueError, KeyError, TypeError):

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask import render_template as render
 from flask_login import current_user
 
-from sep_core import OutboxMessage, audit, constant_time_equals, csrf, db, plugin_settings
+from sep_core import OutboxMessage, audit, constant_time_equals, csrf, db, plugin_settings, raw_text
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
@@ -64,6 +64,7 @@ def staff_sms():
 
 @blueprint.post("/hooks/sms/smsru/<token>")
 @csrf.exempt
+@raw_text  # a provider's batch: a malformed line (NUL included) is skipped, the rest recorded
 def smsru_callback(token: str):
     """SMS.ru posts ``data[]`` status lines here and expects ``100``. The secret token in the
     path is the only proof the post is SMS.ru's, so without one configured the URL does not
