@@ -25,6 +25,7 @@ from .logbuffer import LogBuffer, init_log_buffer
 from .outages import register_outage_handlers
 from .plugins import SepPluginManager
 from .ratelimit import RateLimiter, init_rate_limiter
+from .request import SepRequest
 from .web import register_error_handlers, register_security_headers, register_template_globals
 
 log = logging.getLogger("sep")
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     app = Flask("sep_core", instance_path=str(Path(instance_path).resolve()) if instance_path else None,
                 instance_relative_config=True)
     load_config(app, config)
+    app.request_class = SepRequest
     app.json = SafeJSONProvider(app)
     register_url_converters(app)
     if app.config["SEP_TRUSTED_PROXIES"]:

@@ -63,7 +63,10 @@ def message_json(message: Message, attachments: list[Attachment]) -> dict:
                             for a in attachments]}
 
 
-def ticket_json(ticket: Ticket, with_thread: bool = True) -> dict:
+def ticket_json(ticket: Ticket, with_thread: bool = True,
+                thread: list[tuple[Message, list[Attachment]]] | None = None) -> dict:
+    """The request as the API shows it; ``thread`` gives the messages and their attachments when
+    the caller holds them already (a request just filed), else they are read."""
     estimate = sla.ticket_estimate(ticket)
     body = {
         "number": ticket.number, "status": ticket.status, "status_label": status_label(ticket.status),
@@ -75,7 +78,9 @@ def ticket_json(ticket: Ticket, with_thread: bool = True) -> dict:
         if estimate else None,
         "url": url_for("tickets.detail", number=ticket.number),
     }
-    if with_thread:
+    if thread is not None:
+        body["messages"] = [message_json(m, files) for m, files in thread if not m.internal]
+    elif with_thread:
         attachments = db.session.execute(select(Attachment).filter_by(ticket_id=ticket.id)).scalars().all()
         body["messages"] = [message_json(m, [a for a in attachments if a.message_id == m.id])
                             for m in access.visible_messages(ticket, staff=False)]
@@ -142,7 +147,7 @@ def create():
     try:
         ticket, again = service.file_once(
             user=current_user, key=key, fields=form.data, category=service.category_by_code(form.category.data),
-            channel="api", files=files, before_commit=lambda t: body.update(ticket_json(t)))
+            channel="api", files=files, before_commit=lambda t, thread: body.update(ticket_json(t, thread=thread)))
     except storage.UploadError as exc:
         raise ApiError(422, "file_refused", str(exc)) from exc
     if again:

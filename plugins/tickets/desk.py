@@ -494,6 +494,7 @@ def categories():
         row.position, row.active = form.position.data or 0, bool(form.active.data)
         db.session.add(row)
         db.session.commit()
+        service.forget_categories()
         flash(_("The category is saved."), "success")
         return redirect(url_for("tickets_desk.categories"))
     items = db.session.execute(select(Category).order_by(Category.position, Category.id)).scalars().all()

@@ -8,13 +8,15 @@ an error the transaction is rolled back and files written for it are removed.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from sep_core import (
     Inquiry,
@@ -80,22 +82,53 @@ def ensure_categories() -> None:
     current_app.extensions["tickets_categories_seeded"] = True
 
 
+_CATEGORY_COLUMNS = ("id", "code", "name_ru", "name_en", "queue", "profile", "active", "position")
+
+
+def category_rows() -> list[dict]:
+    """The active categories as plain values (``id``, ``code``, ``name_ru``, ...), in order. They
+    change rarely (admins, on the desk), so each worker reads them at most every
+    ``categories_cache_seconds``; an edit in this worker is seen at once (:func:`forget_categories`)."""
+    ensure_categories()
+    cached = current_app.extensions.get("tickets_categories_cache")
+    if cached is None or time.monotonic() - cached[0] > float(plugin_settings("tickets")["categories_cache_seconds"]):
+        found = db.session.execute(
+            select(Category).filter_by(active=True).order_by(Category.position, Category.id)).scalars()
+        cached = (time.monotonic(), [{c: getattr(row, c) for c in _CATEGORY_COLUMNS} for row in found])
+        current_app.extensions["tickets_categories_cache"] = cached
+    return cached[1]
+
+
+def _in_session(values: dict) -> Category:
+    """A known category row put into this session without loading it (a request filed with it reads
+    its category without a query)."""
+    row = Category(**values)
+    make_transient_to_detached(row)
+    return db.session.merge(row, load=False)
+
+
 def active_categories() -> list[Category]:
-    """The active categories (read once per request)."""
+    """The active categories as rows of this session (read once per request)."""
     if has_request_context() and "tickets_categories" in g:
         return g.tickets_categories
-    ensure_categories()
-    rows = list(db.session.execute(
-        select(Category).filter_by(active=True).order_by(Category.position, Category.id)).scalars())
+    rows = [_in_session(values) for values in category_rows()]
     if has_request_context():
         g.tickets_categories = rows
     return rows
 
 
+def forget_categories() -> None:
+    """After an edit of the categories: read them again on next use."""
+    current_app.extensions.pop("tickets_categories_cache", None)
+    if has_request_context():
+        g.pop("tickets_categories", None)
+
+
 def category_by_code(code: str | None) -> Category | None:
     if not code:
         return None
-    return next((c for c in active_categories() if c.code == code), None)
+    values = next((v for v in category_rows() if v["code"] == code), None)
+    return _in_session(values) if values is not None else None
 
 
 # --- who may file -----------------------------------------------------------------------------------
@@ -180,13 +213,16 @@ def _attach(ticket: Ticket, message: Message | None, files: list[storage.Checked
 def create_ticket(*, user: User | None, fields: dict, category: Category | None, channel: str,
                   files: list[storage.CheckedFile] = (), pending: list[Attachment] = (),
                   registered_by: User | None = None, commit: bool = True, idempotency_key: str | None = None,
-                  before_commit: Callable[[Ticket], None] | None = None) -> Ticket:
+                  before_commit: Callable[[Ticket, list[tuple[Message, list[Attachment]]]], None] | None = None,
+                  ) -> Ticket:
     """File a request (the citizen's, or one a staff member registers from a phone call).
 
     With ``commit=False`` the caller's transaction is used and the caller commits.
-    ``before_commit(ticket)`` runs last inside the transaction: callers build their answer there,
-    because after the commit every attribute is expired and reading one is a query — one a
-    dropped connection would turn into an error although the request is stored."""
+    ``before_commit(ticket, thread)`` runs last inside the transaction, everything written:
+    callers build their answer there, because after the commit every attribute is expired and
+    reading one is a query — one a dropped connection would turn into an error although the
+    request is stored. ``thread`` is the new request's ``[(message, attachments)]``, in memory,
+    so the answer needs no query either."""
     files, pending = list(files), list(pending)
     storage.check_set(files + [storage.CheckedFile(p.filename, b"\0" * p.size, "pdf") for p in pending])
     at = now()
@@ -218,7 +254,8 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
             with_rule=True)
         hook().sep_on_ticket_created(ticket=ticket)
         if before_commit is not None:
-            before_commit(ticket)
+            db.session.flush()
+            before_commit(ticket, [(message, written + pending)])
         if commit:
             db.session.commit()
     except Exception:
@@ -237,9 +274,34 @@ def open_load() -> dict[int, int]:
     return {int(user_id): int(count) for user_id, count in rows}
 
 
+class _OpenLoad(Mapping):
+    """:func:`open_load`, counted on first use: most filings find nobody on shift to weigh, and the
+    count reads every open request."""
+
+    def __init__(self) -> None:
+        self._counts: dict[int, int] | None = None
+
+    def _get(self) -> dict[int, int]:
+        if self._counts is None:
+            self._counts = open_load()
+        return self._counts
+
+    def __getitem__(self, user_id: int) -> int:
+        return self._get()[user_id]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 def _auto_assign(ticket: Ticket) -> None:
     """Ask ``sep_pick_assignee`` (a duty roster) for someone on shift in the request's lane."""
-    picked = hook().sep_pick_assignee(ticket=ticket, load=open_load())
+    caller = hook().sep_pick_assignee
+    if not caller.get_hookimpls():
+        return
+    picked = caller(ticket=ticket, load=_OpenLoad())
     if picked is not None and getattr(picked, "id", None):
         ticket.assignee_id = picked.id
         _history(ticket, None, "assigned", {"to": picked.id, "auto": True})

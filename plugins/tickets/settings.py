@@ -43,6 +43,12 @@ DEFAULTS = {
         {"code": "registration_data", "name_ru": "Регистрационные данные", "name_en": "Registration data"},
         {"code": "tech_support", "name_ru": "Техническая поддержка", "name_en": "Technical support"},
     ],
+    # Each web worker reads the categories at most this often (an edit shows in other workers
+    # within this many seconds; in the worker that made it, at once).
+    "categories_cache_seconds": 5,
+    # Request numbers each web worker reserves at once on PostgreSQL (one counter update per block;
+    # unused numbers of a block are skipped when the worker ends). 1: a counter update per request.
+    "number_block": 20,
     # Suggestions from the consultant while the citizen types: how many, and the minimal text length.
     "suggest_limit": 3,
     "suggest_min_chars": 12,

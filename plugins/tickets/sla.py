@@ -209,13 +209,13 @@ def estimate(queue: str, profile: str = "", created_before: datetime | None = No
     ahead_query = select(func.count(Ticket.id)).where(lane, Ticket.status.in_(ACTIVE))
     if created_before is not None:
         ahead_query = ahead_query.where(Ticket.created_at < created_before)
-    ahead = db.session.execute(ahead_query).scalar_one()
     days = float(settings["estimate_window_days"])
     window_start = at - timedelta(days=days)
-    answered = db.session.execute(
-        select(func.count(Ticket.id)).where(lane, Ticket.first_answered_at >= to_naive_utc(window_start),
-                                            Ticket.first_answered_at <= to_naive_utc(at))
-    ).scalar_one()
+    answered_query = select(func.count(Ticket.id)).where(
+        lane, Ticket.first_answered_at >= to_naive_utc(window_start), Ticket.first_answered_at <= to_naive_utc(at))
+    # both counts in one statement: one round trip on the filing path
+    ahead, answered = db.session.execute(
+        select(ahead_query.scalar_subquery(), answered_query.scalar_subquery())).one()
     hours = _window_hours(window_start, at, days * 24)
     measured = answered >= int(settings["estimate_min_samples"]) and hours > 0
     per_hour = answered / hours if measured else float(settings["estimate_default_per_hour"])

@@ -78,7 +78,9 @@ def locale() -> str:
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return [("", _("— choose —"))] + [(c.code, c.label(locale())) for c in service.active_categories()]
+    english = locale() == "en"  # Category.label, from the cached values
+    return [("", _("— choose —"))] + [(c["code"], c["name_en"] if english else c["name_ru"])
+                                       for c in service.category_rows()]
 
 
 def _prefill(form: TicketForm) -> None:
@@ -135,7 +137,8 @@ def new():
         try:
             ticket, again = service.file_once(
                 user=current_user, key=key, fields=form.data, category=service.category_by_code(form.category.data),
-                channel="web", files=files, pending=pending, before_commit=lambda t: filed.update(number=t.number))
+                channel="web", files=files, pending=pending,
+                before_commit=lambda t, _thread: filed.update(number=t.number))
         except storage.UploadError as exc:
             file_errors.append(str(exc))
             files = []  # refused together (limits, antivirus): not kept
