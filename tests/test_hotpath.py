@@ -234,3 +234,18 @@ with app.app_context():
         rows = conn.execute(text("SELECT id, text FROM inquiries")).all()
     engine.dispose()
     assert [(r.id, r.text) for r in rows] == [(int(done.stdout.split()[-1]), "перед выходом")]
+
+
+def test_wtforms_messages_come_from_one_catalog_per_process_in_the_pages_language(make_app):
+    from flask import request
+
+    app = make_app()
+    with app.test_request_context("/"):
+        russian = request.wtforms_translations
+        assert russian.ugettext("This field is required.") == "Обязательное поле."
+        request.wtforms_translations = None  # what Flask-WTF does after loading: the shared copy stays
+        assert request.wtforms_translations is russian
+    with app.test_request_context("/"):
+        assert request.wtforms_translations is russian  # not read again
+    with app.test_request_context("/?lang=en"):
+        assert request.wtforms_translations.ugettext("This field is required.") == "This field is required."
