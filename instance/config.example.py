@@ -97,6 +97,10 @@ SEP_LOG_BUFFER_ROWS = None
 SEP_LOG_BUFFER_SECONDS = 1.0
 SEP_LOG_BUFFER_ID_BLOCK = 100
 
+# GET /api/v1/health checks the database at most this often per worker and answers the last
+# verdict in between (0: a check on every call).
+SEP_HEALTH_CHECK_SECONDS = 1.0
+
 # A pooled database connection that sat idle this many seconds is checked before use (the
 # database may have restarted); connections in steady use are not (None: never check).
 SEP_DB_PING_IDLE_SECONDS = 10

@@ -44,6 +44,8 @@ class SepState:
     contributions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     rate_limiter: RateLimiter | None = None
     log_buffer: LogBuffer | None = None
+    health: tuple[float | None, bool] = (None, False)
+    """(monotonic time, verdict) of the last database check of ``/api/v1/health``."""
 
     def contributed(self, plugin: str, kind: str, name: str) -> None:
         self.contributions.setdefault(plugin, {}).setdefault(kind, []).append(name)

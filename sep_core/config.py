@@ -65,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "SEP_LOG_BUFFER_ROWS": None,  # anonymous questions logged in batches (None: 500 in production; 0: off)
     "SEP_LOG_BUFFER_SECONDS": 1.0,  # ... at most this long after the first waiting row (the crash loss window)
     "SEP_LOG_BUFFER_ID_BLOCK": 100,  # inquiry ids reserved per round trip (PostgreSQL)
+    "SEP_HEALTH_CHECK_SECONDS": 1.0,  # /api/v1/health checks the database at most this often per worker
     "SEP_DB_PING_IDLE_SECONDS": 10,  # ping a pooled connection idle this long before use (None: never)
     "SEP_BOT_CONFIDENCE_THRESHOLD": 0.5,
     "SEP_PASSWORD_HASH_METHOD": "scrypt",

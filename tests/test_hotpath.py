@@ -70,12 +70,21 @@ def test_development_delivers_after_a_request_that_queued_and_not_after_others(m
 
 
 def test_health_is_one_statement_in_autocommit(make_app):
-    app = make_app()
+    app = make_app({"SEP_HEALTH_CHECK_SECONDS": 0})
     client = app.test_client()
     client.get("/api/v1/health")
     with statements(app) as seen:
         response = client.get("/api/v1/health")
     assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert seen == ["SELECT 1"]
+
+
+def test_health_checks_the_database_at_most_once_per_interval(make_app):
+    app = make_app({"SEP_HEALTH_CHECK_SECONDS": 3600})
+    client = app.test_client()
+    with statements(app) as seen:
+        for _ in range(3):
+            assert client.get("/api/v1/health").get_json() == {"status": "ok", "database": "ok"}
     assert seen == ["SELECT 1"]
 
 
