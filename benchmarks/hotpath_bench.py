@@ -50,8 +50,12 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 VENV_BIN = Path(sys.executable).parent
 WORKERS = 2
-PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >>"
-       b" endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+       b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+       b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>\nendobj\n"
+       b"xref\n0 4\n"
+       b"0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \n"
+       b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n")  # a valid one-page PDF: uploads are parsed
 QUESTIONS = ["Как зарегистрироваться в личном кабинете?", "Не приходит код подтверждения на телефон",
              "Сколько стоит выписка из электронного паспорта?", "Забыл пароль, как войти?",
              "Как подать заявку на исправление данных?", "Какие браузеры поддерживаются?"]
@@ -339,6 +343,12 @@ def bot_memory(entries: int) -> dict:
 
 # -- main -------------------------------------------------------------------------------------------
 
+def health_note(args) -> str:
+    if args.health_check_seconds is None:
+        return " (health checks the database at most once a second per worker)"
+    return f" with SEP_HEALTH_CHECK_SECONDS = {args.health_check_seconds:g}"
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
 
@@ -350,6 +360,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--skip-bot", action="store_true")
     parser.add_argument("--bot-entries", type=int, default=100_000)
+    parser.add_argument("--health-check-seconds", type=float, default=None,
+                        help="SEP_HEALTH_CHECK_SECONDS for SEP (0: a database query on every health call)")
     args = parser.parse_args()
     load_start = os.getloadavg()
     started = time.perf_counter()
@@ -359,6 +371,8 @@ def main() -> None:
     servers = []
     rounds = []
     try:
+        if args.health_check_seconds is not None:
+            (instance / "config.py").write_text(f"SEP_HEALTH_CHECK_SECONDS = {args.health_check_seconds!r}\n")
         cookies = prepare_sep(instance, url, secret, args.clients)
         plain, plain_port = gunicorn("hotpath_bench:make_hello()", {**os.environ}, ROOT / "benchmarks")
         servers.append(plain)
@@ -399,7 +413,8 @@ def main() -> None:
              f"gunicorn {WORKERS} sync workers for both apps; {args.clients} clients (2 processes x "
              f"{args.clients // 2} threads, one request per connection); {args.rounds} rounds of "
              f"{args.seconds:g} s per measurement; SEP on PostgreSQL with every built-in plugin, production "
-             f"settings, demo knowledge base; {os.cpu_count()} CPUs shared with the clients, PostgreSQL and "
+             f"settings{health_note(args)}, demo knowledge base; {os.cpu_count()} CPUs shared with the clients, "
+             f"PostgreSQL and "
              f"whatever else ran. Load average (1/5/15 min) at start "
              f"{'/'.join(f'{x:.2f}' for x in load_start)}, at end {'/'.join(f'{x:.2f}' for x in load_end)}; "
              f"run {datetime.now().isoformat(timespec='seconds')}.", "",
