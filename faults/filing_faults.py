@@ -6,6 +6,9 @@ terminates the app's backends (``pg_terminate_backend`` on every connection whos
 ``application_name`` is the app's, every 20-120 ms, bounded by ``--max-kills``). Each client
 retries a request with the same ``Idempotency-Key`` until it is acknowledged (201) or
 ``--attempts`` run out, waiting the ``Retry-After`` it is given (capped by ``--max-wait``).
+``--drop-rate`` (10 %) of the attempts hang up before reading the answer — a response lost on
+the way, the case where the request may be stored although the client saw an error — and are
+retried at once with the same key (racing the first attempt when it is still running).
 
 Reported (target in brackets):
 
@@ -118,7 +121,17 @@ class Client:
                 self.cookies[key] = morsel.value
         return response.status, dict(response.headers), data
 
-    def file(self, label: str, key: str | None):
+    def drop(self, method: str, path: str, body: bytes, headers: dict) -> None:
+        """Send a request and hang up without reading the answer (a lost response: the server
+        may well have stored the request)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        head = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **headers}
+        try:
+            conn.request(method, path, body=body, headers=head)
+        finally:
+            conn.close()
+
+    def file(self, label: str, key: str | None, drop: bool = False):
         boundary = uuid.uuid4().hex
         fields = {"category": "extract", "subject": label, "description": f"Заявка под отказами: {label}."}
         body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
@@ -126,6 +139,9 @@ class Client:
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRFToken": self.token}
         if key:
             headers["Idempotency-Key"] = key
+        if drop:
+            self.drop("POST", "/api/v1/tickets", body, headers)
+            return None
         return self.request("POST", "/api/v1/tickets", body, headers)
 
 
@@ -153,15 +169,20 @@ class Tally:
 
 
 def file_with_retries(client: Client, label: str, use_key: bool, tally: Tally, attempts: int,
-                      max_wait: float) -> None:
+                      max_wait: float, drop_rate: float, rng: random.Random) -> None:
     key = str(uuid.uuid4()) if use_key else None
     for _ in range(attempts):
         try:
-            status, headers, data = client.file(label, key)
+            answer = client.file(label, key, drop=rng.random() < drop_rate)
         except (OSError, http.client.HTTPException):
             tally.add("connection_error")
             time.sleep(0.05)
             continue
+        if answer is None:
+            tally.add("response_dropped")
+            time.sleep(0.05)
+            continue
+        status, headers, data = answer
         if status == 201:
             tally.add("replayed_201" if headers.get("Idempotent-Replayed") == "true" else "created_201")
             with tally.lock:
@@ -218,7 +239,8 @@ def run(args) -> dict:
         began = time.perf_counter()
         chaos.start()
         threads = [threading.Thread(target=lambda i=i, c=c: [
-            file_with_retries(c, f"fault-{i}-{n}", not args.without_key, tally, args.attempts, args.max_wait)
+            file_with_retries(c, f"fault-{i}-{n}", not args.without_key, tally, args.attempts, args.max_wait,
+                              args.drop_rate, random.Random(i * 1000 + n))
             for n in range(args.requests)]) for i, c in enumerate(clients)]
         for t in threads:
             t.start()
@@ -273,6 +295,7 @@ def summarise(url: str, args, tally: Tally, kills: Counter, elapsed: float, serv
     result = {
         "run": datetime.now().isoformat(timespec="seconds"),
         "clients": args.clients, "logical_requests": logical, "idempotency_key": not args.without_key,
+        "drop_rate": args.drop_rate,
         "gunicorn": f"gthread {args.workers}x{args.threads}", "seconds": round(elapsed, 1),
         "kill_rounds": kills["rounds"], "backends_killed": kills["backends_killed"],
         "acknowledged": len(tally.acknowledged), "stored": len(rows),
@@ -299,6 +322,8 @@ def main() -> None:
     parser.add_argument("--max-kills", type=int, default=400, help="bound on the kill rounds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--drop-rate", type=float, default=0.1,
+                        help="share of attempts whose answer the client never reads (a lost response)")
     parser.add_argument("--without-key", action="store_true", help="retry without an Idempotency-Key")
     args = parser.parse_args()
     result = run(args)
@@ -306,7 +331,8 @@ def main() -> None:
     suffix = "-without-key" if args.without_key else ""
     (RESULTS / f"filing{suffix}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     lines = [f"# filing under killed connections{' (no Idempotency-Key)' if args.without_key else ''}", "",
-             f"{result['clients']} clients x {args.requests} requests, gunicorn {result['gunicorn']}, "
+             f"{result['clients']} clients x {args.requests} requests ({args.drop_rate:.0%} of attempts hang up "
+             f"before the answer), gunicorn {result['gunicorn']}, "
              f"{result['kill_rounds']} kill rounds ({result['backends_killed']} backends terminated) in "
              f"{result['seconds']} s; {os.cpu_count()} CPUs, load average {result['load_average_1m_after']} after; "
              f"run {result['run']}.", "",
