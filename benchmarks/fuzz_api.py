@@ -71,7 +71,7 @@ def main() -> int:
                    "--phases", args.phases, "--continue-on-failure",
                    "--generation-database", "none", *csrf_headers(url)]
         started = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)  # its cache stays out of the tree
         elapsed = time.monotonic() - started
         server.shutdown()
     output = done.stdout + done.stderr

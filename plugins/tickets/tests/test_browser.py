@@ -4,6 +4,7 @@ main flow in a real browser (headless Chromium)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from sep_core import Answer, hookimpl
 
@@ -78,10 +79,13 @@ def test_staff_desk_main_flow(browser_page, app, live_server, citizen, duty, h):
     assert page.locator("#assignee").inner_text().startswith("Дежурная")
     page.locator("#note-body").fill("Проверить данные дилера")
     page.get_by_role("button", name="Сохранить заметку").click()
+    # The note is a form POST and a redirect: wait for the new page before using its controls,
+    # or the choice lands on the page being left.
+    expect(page.locator(".flashes")).to_contain_text("Заметка сохранена")
     page.locator("#canned-select").select_option(label="Выписка")
     assert "разделе «Документы»" in page.locator("#reply-body").input_value()
     page.get_by_role("button", name="Отправить ответ").click()
-    assert "Ответ отправлен гражданину" in page.locator(".flashes").inner_text()
+    expect(page.locator(".flashes")).to_contain_text("Ответ отправлен гражданину")
     assert page.locator(".status[data-status='answered']").first.is_visible()
     # The citizen sees the answer but not the note.
     sign_in(page, app, live_server, citizen)
