@@ -118,6 +118,10 @@ SEP_TRACE_PLUGINS = False
 # come from the client and are ignored.
 SEP_TRUSTED_PROXIES = 0
 
+# API tokens (sep tokens create, /staff/tokens): calls per minute a new token may make; each token
+# keeps the value it was created with.
+SEP_API_TOKEN_RATE_PER_MINUTE = 120
+
 # The bot answers when its best candidate's confidence reaches this; below it, the citizen is
 # offered a request pre-filled with the question.
 SEP_BOT_CONFIDENCE_THRESHOLD = 0.5

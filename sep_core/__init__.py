@@ -62,12 +62,15 @@ from .state import (
     send_code,
     service_schedule,
 )
+from .tokens import SCOPES as API_SCOPES
+from .tokens import current_token, require_scope
 from .web import safe_next, ui_slot
 
 __version__ = "0.1.0"
 
 __all__ = [
     "API_PREFIX",
+    "API_SCOPES",
     "MOSCOW",
     "ROLES",
     "SERVICES",
@@ -114,6 +117,7 @@ __all__ = [
     "csrf",
     "current_outbox_message_id",
     "current_state",
+    "current_token",
     "db",
     "deadline",
     "enqueue",
@@ -140,6 +144,7 @@ __all__ = [
     "registry_lookup",
     "reply_text",
     "request_url",
+    "require_scope",
     "retry_after_seconds",
     "safe_next",
     "send_code",

@@ -148,6 +148,21 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             }
             if doc.get("tags"):
                 op["tags"] = doc["tags"]
+            scopes = getattr(view, "_sep_scopes", None)
+            if scopes is not None:
+                # an API token with these scopes, or the session cookie (plus X-CSRFToken on writes)
+                op["security"] = [{"bearerAuth": list(scopes)}, {"sessionCookie": []}]
+                op["description"] = ("Needs an API token with the scope " + ", ".join(f"`{s}`" for s in scopes)
+                                     + " (Authorization: Bearer), or a staff session.")
+                for status, text in ((401, "No valid token or session (unauthorized): unknown, revoked or expired "
+                                           "token"),
+                                     (403, "The account's role or the token's scopes do not allow this (forbidden, "
+                                           "insufficient_scope)"),
+                                     (429, "The token's rate limit (rate_limited; Retry-After)")):
+                    op["responses"].setdefault(str(status), {"description": text, "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+                    if status == 429:
+                        op["responses"]["429"].setdefault("headers", {"Retry-After": {"schema": {"type": "string"}}})
             if doc.get("request_body") and method in ("POST", "PUT", "PATCH"):
                 op["requestBody"] = {
                     "required": True,
@@ -164,7 +179,16 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         },
         "servers": [{"url": current_app.config.get("SEP_PUBLIC_URL", "/")}],
         "paths": paths,
-        "components": {"schemas": {"Error": ERROR_SCHEMA}},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "An API token (sep tokens create, /staff/tokens): sep_... . Token "
+                                              "calls need no CSRF token."},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                                  "description": "A signed-in browser session; writes need X-CSRFToken."},
+            },
+        },
     }
 
 

@@ -14,6 +14,7 @@ from flask import Flask, g
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import plugins as plugin_loading
+from . import tokens
 from .api import SafeJSONProvider
 from .channels import Channel, register_channels
 from .clock import system_now
@@ -124,6 +125,7 @@ def create_app(config: dict[str, Any] | None = None, *, plugins: list[tuple[str,
     register_error_handlers(app)
     register_outage_handlers(app)
     register_input_rules(app)
+    tokens.init_app(app)  # after the input rules, before CSRF
     register_security_headers(app)
     register_template_globals(app)
     _register_user_loader(app)

@@ -202,6 +202,90 @@ def create_staff(email: str, role: str, profiles: tuple[str, ...], name: str, pa
     click.echo(("Created" if created else "Updated") + f" {role} #{user.id}")
 
 
+@main.group("tokens")
+def tokens_group() -> None:
+    """API tokens of staff and service accounts (Authorization: Bearer)."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              type=click.Choice(["tickets:read", "tickets:write", "kb:read", "kb:write", "reports:read"]),
+              help="What the token may do (repeatable).")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None, help="Lifetime in days (default: none).")
+@click.option("--name", default="", help="What the token is for (shown in listings).")
+@click.option("--rate-per-minute", type=click.IntRange(1, 100_000), default=None,
+              help="Calls per minute (default: SEP_API_TOKEN_RATE_PER_MINUTE).")
+@click.option("--service-role", type=click.Choice(["duty", "specialist", "kb_editor", "admin"]), default=None,
+              help="Create EMAIL as a service account with this role if it does not exist (no password: it "
+                   "cannot sign in, only call the API).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id": ..., "token": "..."}.')
+@with_appcontext
+def tokens_create(email: str, scopes: tuple[str, ...], expires_days: int | None, name: str,
+                  rate_per_minute: int | None, service_role: str | None, as_json: bool) -> None:
+    """Create a token for the staff account EMAIL. The token is printed once and never stored."""
+    from .accounts import normalise_email
+    from .extensions import db
+    from .models import User
+    from .tokens import TokenError, create_token
+
+    try:
+        address = normalise_email(email)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    user = db.session.execute(db.select(User).filter_by(email=address)).scalar_one_or_none()
+    if user is None and service_role:
+        user = User(email=address, role=service_role, surname="service", first_name=name[:100])
+        db.session.add(user)
+        db.session.flush()
+    if user is None:
+        raise click.ClickException("no account with this e-mail (use --service-role to create a service account)")
+    try:
+        row, plain = create_token(user, scopes, expires_days=expires_days, name=name,
+                                  rate_per_minute=rate_per_minute)
+    except TokenError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"id": row.id, "token": plain}))
+    else:
+        click.echo(f"Token #{row.id} (shown once, keep it secret): {plain}")
+
+
+@tokens_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def tokens_list(as_json: bool) -> None:
+    """Every token with its account, scopes, state and last use (never the token itself)."""
+    from .extensions import db
+    from .models import ApiToken
+    from .tokens import describe
+
+    rows = [describe(r) for r in db.session.execute(db.select(ApiToken).order_by(ApiToken.id)).scalars()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"#{r['id']} {r['prefix']}… {r['user']} {' '.join(r['scopes'])} {r['state']} "
+                   f"expires={r['expires_at'] or '-'} last_used={r['last_used_at'] or '-'} {r['name']}")
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once (its calls get 401 from now on)."""
+    from .extensions import db
+    from .models import ApiToken
+    from .tokens import revoke_token
+
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise click.ClickException(f"no token #{token_id}")
+    revoke_token(row, None)
+    click.echo(f"Token #{token_id} revoked")
+
+
 @main.group("i18n")
 def i18n_group() -> None:
     """Message catalogs of the core and the enabled plugins."""

@@ -71,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
     "SEP_PASSWORD_HASH_METHOD": "scrypt",
     "SEP_CHAT_LINK_CODE_MINUTES": 15,  # lifetime of a code linking a chat to a cabinet
     "SEP_CHAT_LINK_ATTEMPTS_PER_HOUR": 5,  # wrong linking codes allowed per chat and per account
+    "SEP_API_TOKEN_RATE_PER_MINUTE": 120,  # calls per minute of a new API token (each token may have its own)
     "SEP_TRUSTED_PROXIES": 0,  # reverse proxies in front of the app whose X-Forwarded-For/-Proto count
 }
 

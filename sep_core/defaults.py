@@ -60,6 +60,14 @@ def sep_translation_dirs():
 @hookimpl
 def sep_blueprints(app):
     from .api import core_api
+    from .tokens_views import blueprint as tokens_page
     from .web import core_web
 
-    return [core_api, core_web]
+    return [core_api, core_web, tokens_page]
+
+
+@hookimpl
+def sep_ui_nav_items(user):
+    from .tokens_views import nav_items
+
+    return nav_items(user)

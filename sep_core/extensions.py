@@ -23,7 +23,20 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class SepCSRFProtect(CSRFProtect):
+    """CSRF on every cookie-authenticated write; a call authenticated with an API token
+    (``sep_core.tokens``) carries no ambient credential a forged cross-site request could use,
+    so it needs none."""
+
+    def protect(self, apply_exemptions=False):
+        from flask import g
+
+        if g.get("sep_api_token") is not None:
+            return None
+        return super().protect(apply_exemptions=apply_exemptions)
+
+
 db = SQLAlchemy(model_class=Base)
-csrf = CSRFProtect()
+csrf = SepCSRFProtect()
 login_manager = LoginManager()
 babel = Babel()

@@ -136,3 +136,27 @@ class AuditEntry(db.Model):
     object_id: Mapped[str] = mapped_column(String(120), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive, index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True)
+    """The API token the actor used, when the change came through the API with a token."""
+
+
+class ApiToken(db.Model):
+    """A personal access token of a staff or service account, for ``Authorization: Bearer``.
+
+    Only the SHA-256 of the token is stored (the token is 256 random bits, so a fast hash is
+    enough); ``prefix`` is its first characters, shown in listings to tell tokens apart."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rate_per_minute: Mapped[int] = mapped_column(Integer, default=120)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

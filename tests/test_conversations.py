@@ -232,7 +232,7 @@ def test_a_database_made_by_the_old_channel_social_keeps_its_chats(make_app):
                                     "display_name, private, status, created_at, last_message_at) VALUES "
                                     "('vk', '5', '5', '', true, 'open', '2026-01-01', '2026-01-01')"))
         upgrade(app)
-        assert {"core_0003", "channel_social_0001"} <= current_heads(app)
+        assert {"core_0004", "channel_social_0001"} <= current_heads(app)
         assert conversations.Conversation.query.one().external_id == "5"
         assert "channel_social_quota" in inspect(db.engine).get_table_names()
         with db.engine.connect() as connection:
