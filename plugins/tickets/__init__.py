@@ -4,8 +4,9 @@ notifications through the outbox.
 
 Contributes:
 - settings (``sep_config_defaults``, checked on ``sep_startup``), tables and their migration branch, message catalog;
-- the citizen's pages ``/requests...``, the staff desk ``/desk...`` and the API
-  ``/api/v1/tickets...`` (``sep_blueprints``);
+- the citizen's pages ``/requests...``, the staff desk ``/desk...``, the citizens' API
+  ``/api/v1/tickets...`` and the desk's REST API ``/api/v1/desk/...`` for staff sessions and API
+  tokens (``sep_blueprints``);
 - ``sep tickets ...`` commands (close answered requests after the reopening period, purge
   stale pending uploads);
 - the answer-time rule for the home page (``sep_response_target``);
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
-from . import api, data, desk, profiles, report, service, sla, views
+from . import api, data, desk, desk_api, profiles, report, service, sla, views
 from . import cli as commands
 from .settings import DEFAULTS
 
@@ -60,7 +61,7 @@ def sep_response_target():
 
 @hookimpl
 def sep_blueprints(app):
-    return [views.blueprint, desk.desk, api.api]
+    return [views.blueprint, desk.desk, api.api, desk_api.desk_api]
 
 
 @hookimpl

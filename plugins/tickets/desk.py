@@ -4,7 +4,6 @@ escalation, corrections, close), canned responses, phone requests and categories
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import wraps
 
 import phonenumbers
@@ -20,13 +19,12 @@ from sep_core import (
     identity_channels,
     large_body,
     now,
-    plugin_settings,
     utcnow_naive,
 )
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
-from . import access, profiles, service, sla, storage
+from . import access, desk_rules, profiles, service, sla, storage
 from .forms import (
     AssignForm,
     CannedForm,
@@ -42,8 +40,6 @@ from .forms import (
     StaffTextForm,
 )
 from .models import (
-    ACTIVE,
-    CHANNELS,
     OPEN,
     STATUSES,
     WAITING,
@@ -97,70 +93,25 @@ def admin_only(view):
 
 
 def visible_query():
-    query = select(Ticket)
-    user = current_user
-    if user.role == "specialist":
-        profiles = [p for p in (user.profiles or []) if p]
-        conditions = [Ticket.assignee_id == user.id]
-        if profiles:
-            conditions.append(Ticket.profile.in_(profiles))
-        query = query.where(or_(*conditions))
-    return query
+    return desk_rules.visible_query(current_user)
 
 
 @desk.get("")
 @desk.get("/")
 @desk_only
 def queue():
-    args = request.args
-    query = visible_query()
-    status = args.get("status", "open")
-    if status == "open":
-        query = query.where(Ticket.status.in_(OPEN))
-    elif status in STATUSES:
-        query = query.where(Ticket.status == status)
-    else:
-        status = "all"
-    category = args.get("category", "")
-    if category:
-        query = query.join(Category, Ticket.category_id == Category.id).where(Category.code == category[:40])
-    channels = desk_channels()
-    channel = args.get("channel", "")
-    if channel in channels:
-        query = query.where(Ticket.channel == channel)
-    else:
-        channel = ""
-    mine = args.get("mine") == "1"
-    if mine:
-        query = query.where(Ticket.assignee_id == current_user.id)
-    due = args.get("due", "")
     at = now()
-    now_utc = sla.to_naive_utc(at)
-    if due == "overdue":
-        query = query.where(Ticket.status.in_(ACTIVE), Ticket.paused_at.is_(None), Ticket.due_at < now_utc)
-    elif due == "soon":
-        soon = now_utc + timedelta(hours=float(plugin_settings("tickets")["due_soon_hours"]))
-        query = query.where(Ticket.status.in_(ACTIVE), Ticket.paused_at.is_(None), Ticket.due_at >= now_utc,
-                            Ticket.due_at < soon)
-    try:
-        page = max(1, min(int(args.get("page", "1")), 10_000))
-    except ValueError:
-        page = 1
-    tickets = db.session.execute(query.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
-                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
-    more = len(tickets) > PAGE_SIZE
-    rows = [{"ticket": t, "overdue": sla.is_overdue(t, at), "left": time_left_text(t, at)}
-            for t in tickets[:PAGE_SIZE]]
-    return render_template("tickets/desk_queue.html", rows=rows, status=status, category=category,
-                           channel=channel, mine=mine, due=due, page=page, more=more, units=sla.units_label(),
-                           statuses=STATUSES, channels=channels, categories=category_choices())
+    filters = desk_rules.QueueFilters.from_args(request.args)
+    tickets, more, applied = desk_rules.queue_page(current_user, filters, at, PAGE_SIZE)
+    rows = [{"ticket": t, "overdue": sla.is_overdue(t, at), "left": time_left_text(t, at)} for t in tickets]
+    return render_template("tickets/desk_queue.html", rows=rows, status=applied.status, category=applied.category,
+                           channel=applied.channel, mine=applied.mine, due=applied.due, page=applied.page,
+                           more=more, units=sla.units_label(), statuses=STATUSES, channels=desk_channels(),
+                           categories=category_choices())
 
 
 def desk_channels() -> list[str]:
-    """Every channel requests came through (web, api, phone, and any chat channel such as vk or
-    telegram that opened one), for the desk's filter."""
-    seen = db.session.execute(select(Ticket.channel).distinct()).scalars().all()
-    return sorted(set(CHANNELS) | {c for c in seen if c})
+    return desk_rules.desk_channels()
 
 
 def time_left_text(ticket: Ticket, at) -> str:
@@ -177,15 +128,11 @@ def time_left_text(ticket: Ticket, at) -> str:
 
 
 def _staff_choices(profile: str | None = None) -> list[tuple[str, str]]:
-    users = db.session.execute(select(User).where(User.role.in_(access.DESK_ROLES), User.active.is_(True))
-                               .order_by(User.surname, User.id)).scalars().all()
-    if profile:
-        users = [u for u in users if profile in (u.profiles or []) or u.role == "admin"]
-    return [(str(u.id), f"{u.full_name or u.email or u.id} ({u.role})") for u in users]
+    return [(str(u.id), f"{u.full_name or u.email or u.id} ({u.role})") for u in desk_rules.desk_staff(profile)]
 
 
 def _requirement_catalog() -> list:
-    return [r for group in current_state().pm.hook.sep_requirement_catalog() for r in group or []]
+    return desk_rules.requirement_catalog()
 
 
 def _forms(ticket: Ticket, **override):
