@@ -149,7 +149,12 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             if doc.get("tags"):
                 op["tags"] = doc["tags"]
             scopes = getattr(view, "_sep_scopes", None)
-            if scopes is not None:
+            if scopes == ():  # public: anyone, and any valid token
+                op["security"] = [{}, {"bearerAuth": []}]
+                op["responses"].setdefault("401", {"description": "An API token was sent and is not valid "
+                                                                  "(unauthorized)", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+            elif scopes is not None:
                 # an API token with these scopes, or the session cookie (plus X-CSRFToken on writes)
                 op["security"] = [{"bearerAuth": list(scopes)}, {"sessionCookie": []}]
                 op["description"] = ("Needs an API token with the scope " + ", ".join(f"`{s}`" for s in scopes)
@@ -216,7 +221,14 @@ def _responses(doc: dict[str, Any], method: str = "GET") -> dict[str, Any]:
 core_api = Blueprint("sep_api", __name__, url_prefix=API_PREFIX)
 
 
+def require_scope(*scopes: str):
+    from .tokens import require_scope as decorator
+
+    return decorator(*scopes)
+
+
 @core_api.get("/health")
+@require_scope()
 @api_doc("Liveness and database check", tags=["core"],
          response_schema={"type": "object", "properties": {"status": {"type": "string"},
                                                             "database": {"type": "string"}}},
@@ -253,6 +265,7 @@ def _database_answers() -> bool:
 
 
 @core_api.get("/openapi.json")
+@require_scope()
 @api_doc("This OpenAPI document", tags=["core"], response_schema={"type": "object"})
 def openapi():
     return jsonify(build_openapi(current_app))

@@ -116,7 +116,8 @@ def require_scope(*scopes: str) -> Callable:
     """Let API tokens with all of ``scopes`` call the view (other tokens get 403).
 
     Cookie sessions are unaffected: they keep their account's permissions and CSRF. Put it under
-    the route decorator; the view still checks its account's role as for a session."""
+    the route decorator; the view still checks its account's role as for a session. Without
+    scopes, the route is public and accepts any valid token too (the OpenAPI document, health)."""
     for scope in scopes:
         if scope not in SCOPES:
             raise ValueError(f"unknown scope {scope!r}")

@@ -267,3 +267,12 @@ def test_the_openapi_document_declares_the_bearer_scheme_and_the_scopes(app, cli
     assert read_op["security"][0] == {"bearerAuth": ["tickets:read"]}
     assert {"401", "403", "429"} <= set(read_op["responses"])
     assert "security" not in doc["paths"]["/api/v1/probe/unscoped"]["post"]
+
+
+def test_public_routes_take_any_valid_token_and_refuse_a_bad_one(app, client, duty):
+    _, token = create_token(duty, ["kb:read"])
+    assert client.get("/api/v1/openapi.json", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/health", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/health", headers=bearer("sep_forged")).status_code == 401
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["paths"]["/api/v1/health"]["get"]["security"] == [{}, {"bearerAuth": []}]

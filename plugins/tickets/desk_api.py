@@ -42,7 +42,7 @@ desk_api.before_request(refuse_nul_characters)
 MAX_PER_PAGE = 100
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True,
                 "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{6,12}$"},
-                "description": "The request's number", "example": "2026-000042"}
+                "description": "The request's number", "example": "2026-000001"}
 ATTACHMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/tiff")
 
 # --- schemas -----------------------------------------------------------------------------------------
@@ -94,10 +94,10 @@ ACTION_RESULT_SCHEMA = {"type": "object", "required": ["message", "ticket"], "pr
         "number": {"type": "string"}, "visible": {"const": False}}}]}}}
 
 SUMMARY_EXAMPLE = {
-    "number": "2026-000042", "status": "in_progress", "status_label": "In progress", "channel": "web",
+    "number": "2026-000001", "status": "in_progress", "status_label": "In progress", "channel": "web",
     "subject": "Cannot download the extract", "category": "extract", "queue": "duty", "profile": "",
     "assignee_id": 7, "created_at": "2026-12-07T09:15:00+03:00", "due_at": "2026-12-08T09:15:00+03:00",
-    "paused": False, "overdue": True, "hours_left": -1.5, "url": "/api/v1/desk/tickets/2026-000042",
+    "paused": False, "overdue": True, "hours_left": -1.5, "url": "/api/v1/desk/tickets/2026-000001",
 }
 ACTION_RESPONSES = {
     400: "Invalid fields (invalid_fields, with details.fields as on the page's form)",
