@@ -7,7 +7,8 @@ Contributes:
 - the question log for staff analytics (``sep_on_inquiry``) and its figures for reports
   (``sep_report_metrics``: questions, answered share, ratings);
 - the blueprint: ``/ask`` (chat and plain form), ``POST /api/v1/ask``, rate / save / e-mail, and the
-  staff pages ``/desk/bot`` and ``/desk/kb`` (``sep_blueprints``);
+  staff pages ``/desk/bot`` and ``/desk/kb``, and the KB over REST ``/api/v1/kb/...`` for editors'
+  sessions and API tokens with ``kb:read`` / ``kb:write`` (``sep_blueprints``);
 - ``sep kb import|export|ask|rank|eval|reindex|phrasings import|export`` (``sep_cli``);
 - tables and migrations, translations, the navigation item, the cabinet's saved answers;
 - the demo knowledge base (``sep_init_data``).
@@ -21,7 +22,7 @@ from sep_core import hookimpl
 
 from . import cli as kb_cli
 from . import demo as demo_data
-from . import desk, report, service, views
+from . import desk, kb_api, report, service, views
 from .engine import engine as answer_engine  # the package attribute `engine` stays the module
 from .settings import DEFAULTS
 
@@ -46,7 +47,7 @@ def sep_startup(app):
 
 @hookimpl
 def sep_blueprints(app):
-    return [views.blueprint, desk.blueprint]
+    return [views.blueprint, desk.blueprint, kb_api.kb_api]
 
 
 @hookimpl
