@@ -4,7 +4,7 @@ Plugins import from here only (``from sep_core import hookimpl, db, Answer, ...`
 else in ``sep_core`` may change between versions.
 """
 
-from . import conversations
+from . import conversations, drafts
 from .api import API_PREFIX, api_doc, json_body, json_error
 from .app import create_app
 from .audit import audit
@@ -120,6 +120,7 @@ __all__ = [
     "current_token",
     "db",
     "deadline",
+    "drafts",
     "enqueue",
     "flush_logs",
     "gettext",

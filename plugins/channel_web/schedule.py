@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask_babel import format_decimal, pgettext
 
@@ -93,3 +94,17 @@ def response_text() -> str | None:
                         int(value), hours=format_decimal(value))
     # A fraction: plural in English, genitive singular in Russian ("1,5 рабочего часа").
     return pgettext("fraction of hours", "We answer within %(hours)s working hours.", hours=format_decimal(value))
+
+
+def due_if_filed(at) -> datetime | None:
+    """When the answer to a request filed at ``at`` is due (``sep_response_target``'s ``due_for``),
+    or None when no plugin can say."""
+    target = current_state().pm.hook.sep_response_target()
+    due_for = target.get("due_for") if isinstance(target, Mapping) else None
+    if not callable(due_for):
+        return None
+    try:
+        due = due_for(at)
+    except Exception:  # a calendar problem must not break the home page
+        return None
+    return due if isinstance(due, datetime) else None

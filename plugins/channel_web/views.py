@@ -50,6 +50,7 @@ def home():
         phone_hours=schedule.hours_text("phone"),
         bot_hours=schedule.hours_text("bot", quiet_if_always_open=True),
         response_target=schedule.response_text(),
+        request_due=schedule.due_if_filed(at),
         at=at,
     )
 

@@ -21,6 +21,7 @@ from sep_core import (
     audit,
     current_state,
     db,
+    drafts,
     now,
     plugin_settings,
     utcnow_naive,
@@ -273,11 +274,10 @@ def login_refused(key: str, pair: str, ip: str) -> bool:
 
 
 def _sign_in(user: User, remember: bool) -> None:
-    lang = session.get("lang")
+    kept = drafts.carried_over()  # the language, a request draft and where to go next
     session.clear()  # a fresh session on sign-in (no fixation of anything set before)
     g.pop("csrf_token", None)  # a token generated later in this request must belong to the new session
-    if lang:
-        session["lang"] = lang
+    session.update(kept)
     login_user(user, remember=remember, duration=timedelta(days=int(settings()["remember_days"])), fresh=True)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from sep_core import ROLES, STAFF_ROLES, User, audit, current_state, db, plugin_settings, safe_next, ui_slot
+from sep_core import ROLES, STAFF_ROLES, User, audit, current_state, db, drafts, plugin_settings, safe_next, ui_slot
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
@@ -63,16 +63,19 @@ def register():
         return redirect(url_for("identity_check.cabinet"))
     form = RegisterForm()
     status = 200
+    next_path = safe_next(request.args.get("next"), "")
     if form.validate_on_submit():
         try:
             service.register(form.cleaned, client_ip(), str(get_locale() or "ru"))
+            drafts.remember_next(next_path)  # after both codes: back where the citizen was going
             return redirect(url_for("identity_check.confirm_page"))
         except Throttled:
             form.form_errors.append(throttled_message())
             status = 429
     elif form.is_submitted():
         status = 400
-    return render_template("identity_check/register.html", form=form,
+    return render_template("identity_check/register.html", form=form, next_path=next_path,
+                           reason=_sign_in_reason(next_path),
                            consent_version=plugin_settings("identity_check")["consent_version"],
                            min_length=plugin_settings("identity_check")["password_min_length"]), status
 
@@ -93,7 +96,7 @@ def confirm_page():
         return _to_login()
     context = _confirm_context(subject)
     if not context["channels"]:
-        return redirect(url_for("identity_check.cabinet"))
+        return redirect(drafts.pop_next(url_for("identity_check.cabinet")))
     return render_template("identity_check/confirm.html", forms=_code_forms(context["channels"]), **context)
 
 
@@ -160,11 +163,12 @@ def resend():
 def login():
     form = LoginForm()
     status = 200
-    target = safe_next(request.args.get("next"), url_for("identity_check.cabinet"))
+    next_path = safe_next(request.args.get("next"), "")
     if form.validate_on_submit():
         try:
-            service.login(form.cleaned["login"], form.cleaned["password"], bool(form.remember.data), client_ip())
-            return redirect(target)
+            user = service.login(form.cleaned["login"], form.cleaned["password"], bool(form.remember.data),
+                                 client_ip())
+            return redirect(next_path or _home_of(user))
         except FlowError as exc:
             form.form_errors.append(exc.message)
             status = 401
@@ -174,7 +178,30 @@ def login():
     elif form.is_submitted():
         status = 400
     form.password.data = ""
-    return render_template("identity_check/login.html", form=form), status
+    return render_template("identity_check/login.html", form=form, next_path=next_path,
+                           reason=_sign_in_reason(next_path)), status
+
+
+def _home_of(user) -> str:
+    """Where a sign-in without ``next`` lands: staff at their desk, citizens in the cabinet."""
+    if getattr(user, "is_staff", False):
+        if user.role == "kb_editor" and "kb_keyword_desk.kb_list" in current_app.view_functions:
+            return url_for("kb_keyword_desk.kb_list")
+        if "tickets_desk.queue" in current_app.view_functions:
+            return url_for("tickets_desk.queue")
+    return url_for("identity_check.cabinet")
+
+
+def _sign_in_reason(next_path: str) -> str:
+    """Why the visitor was sent here (said on the sign-in and registration pages), or ''."""
+    if not next_path:
+        return ""
+    if next_path.startswith("/requests/new"):
+        if drafts.draft():
+            return _("To send a request, sign in or register. Your question is kept: the request form will open "
+                     "with it.")
+        return _("To send a request, sign in or register: requests are filed from the personal cabinet.")
+    return _("This page is for signed-in users. Sign in or register, and we will take you back to it.")
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])

@@ -9,7 +9,6 @@ import secrets
 import time
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import current_app, request
 
@@ -66,9 +65,11 @@ def answer_json(a: Answer) -> dict[str, Any]:
             "copy_text": a.extra.get("copy_text") or f"{a.title}\n\n{a.extra.get('answer_text', '')}"}
 
 
-def request_link(question: str) -> str:
-    settings = plugin_settings(PLUGIN)
-    return f"{settings['request_url']}?{urlencode({settings['request_prefill_param']: question[:1000]})}"
+def request_link(question: str = "") -> str:
+    """The request form's address. The question does not go into it (personal data stay out of
+    URLs and access logs): the page's button posts it to ``/ask/request``, which keeps it as the
+    session's request draft (``sep_core.drafts``) and opens this address."""
+    return plugin_settings(PLUGIN)["request_url"]
 
 
 def route(inquiry: Inquiry, answers: list[Answer], verdict) -> Route | None:

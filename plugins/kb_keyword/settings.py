@@ -5,9 +5,8 @@ DEFAULTS = {
     "refresh_seconds": 2.0,
     # Alternatives shown under an answer ("maybe you meant...").
     "alternatives": 3,
-    # Where a question the consultant cannot answer goes, pre-filled (query parameter below).
+    # Where a question the consultant cannot answer goes (the question is kept server-side as the draft).
     "request_url": "/requests/new",
-    "request_prefill_param": "description",
     # E-mails of answers per client address (hashed) per hour.
     "mail_per_hour": 5,
     # Overrides of decision.Policy: answer_threshold, clarify_threshold (calibrated confidence of

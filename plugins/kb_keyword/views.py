@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from sep_core import ApiError, api_doc, availability, db, json_body
+from sep_core import ApiError, api_doc, availability, db, drafts, json_body
 from sep_core import gettext as _
 
 from . import service, thread
@@ -124,6 +124,23 @@ def _summary(view: dict) -> str:
     if view["kind"] == "clarify" and view["cards"]:
         return service.choices_summary(len(view["cards"]))
     return service.summary(len(view["cards"]) if view["kind"] == "answer" else 0)
+
+
+@blueprint.post("/ask/request")
+def request_from_question():
+    """"Send a request to staff" after an answer that did not help: the question becomes the
+    request draft, kept server-side through sign-in, registration and confirmation."""
+    form = PlainForm()
+    if not form.validate_on_submit():
+        flash(_("Please try again: the form has expired."), "error")
+        return redirect(url_for("kb_keyword.ask_page"))
+    try:
+        question = service.clean_question(request.form.get("question", ""))
+    except service.AskError:
+        question = ""
+    if question:
+        drafts.save_draft(question)
+    return redirect(service.request_link())
 
 
 def _entry_or_404(entry_id) -> KbEntry:

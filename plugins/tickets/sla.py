@@ -94,7 +94,7 @@ def units_label() -> str:
 
 def response_target() -> dict:
     """``sep_response_target``: the rule for other plugins (the home page)."""
-    return {"policy": policy(), "hours": deadline_hours(), "text": rule_text()}
+    return {"policy": policy(), "hours": deadline_hours(), "text": rule_text(), "due_for": due_for}
 
 
 def to_naive_utc(moment: datetime) -> datetime:

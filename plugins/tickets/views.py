@@ -19,6 +19,7 @@ from sep_core import (
     client_requirements,
     current_state,
     db,
+    drafts,
     large_body,
     now,
     plugin_settings,
@@ -87,7 +88,9 @@ def _prefill(form: TicketForm) -> None:
     user = current_user
     for name in ("surname", "first_name", "patronymic", "email", "phone"):
         getattr(form, name).data = getattr(user, name) or ""
-    question = next((request.args.get(p) for p in PREFILL_PARAMS if request.args.get(p)), "")
+    # The consultant's question, kept server-side (sep_core.drafts) through sign-in and registration;
+    # the query parameters are the older way (deprecated: they put the question in the address).
+    question = drafts.draft() or next((request.args.get(p) for p in PREFILL_PARAMS if request.args.get(p)), "")
     question = question[:5000].strip()
     if question:
         form.description.data = question
@@ -117,7 +120,9 @@ def _tokens(raw: str | None) -> list[str]:
 def new():
     missing = service.missing_confirmations(current_user)
     if missing:
+        drafts.remember_next(url_for("tickets.new"))  # the confirmation page comes back here
         return render_template("tickets/confirm_first.html", missing=missing,
+                               confirm=url_for_or_none("identity_check.confirm_page"),
                                cabinet=url_for_or_none("identity_check.cabinet")), 403
     form = TicketForm()
     form.category.choices = category_choices()
@@ -144,6 +149,7 @@ def new():
             files = []  # refused together (limits, antivirus): not kept
         else:
             number = ticket.number if again else filed["number"]  # no query after the commit
+            drafts.drop_draft()
             if not again:
                 flash(_("Your request %(number)s has been sent.", number=number), "success")
             return redirect(url_for("tickets.detail", number=number))

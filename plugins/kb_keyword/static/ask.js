@@ -155,7 +155,7 @@
     var wrap = item.querySelector(".kb-offer");
     if (!wrap) { return; }
     wrap.hidden = false;
-    var link = wrap.querySelector("a");
+    var link = wrap.querySelector(".kb-request");
     if (link) { link.focus(); }
   }
 

@@ -34,8 +34,7 @@ def test_low_confidence_routes_to_a_prefilled_request(client, small_base, h):
     data = h.ask(client, "хочу вернуть деньги за штраф").get_json()
     assert data["answered"] is False
     assert data["route"]["action"] == "ticket"
-    assert data["route"]["request_url"].startswith("/requests/new?description=")
-    assert "%D1%88%D1%82%D1%80%D0%B0%D1%84" in data["route"]["request_url"]  # "штраф", URL-encoded
+    assert data["route"]["request_url"] == "/requests/new"  # the question stays out of the address
 
 
 @pytest.mark.sep_config("SEP_BOT_CONFIDENCE_THRESHOLD", 0.999)

@@ -66,9 +66,10 @@ class TestClarifyingWithoutJavaScript:
         html = post(client, html, rate=value(html, "rate", 1))  # "Не помогло"
         assert "Спасибо за оценку." in html
         latest = html[html.index('id="kb-latest"'):]
-        offer = re.search(r'<div class="kb-offer"( hidden)?>.*?href="([^"]+)"', latest, re.S)
-        assert offer.group(1) is None and offer.group(2).startswith("/requests/new?description=")
-        assert "%D0%B2%D1%8B%D0%BF%D0%B8%D1%81%D0%BA%D0%B0" in offer.group(2)  # "выписка", URL-encoded
+        offer = re.search(r'<div class="kb-offer"( hidden)?>.*?action="([^"]+)".*?name="question" value="([^"]*)"',
+                          latest, re.S)
+        assert offer.group(1) is None and offer.group(2) == "/ask/request"
+        assert offer.group(3) == "выписка в кабинете"  # posted with the form, never put in a URL
         db.session.expire_all()
         assert db.session.execute(db.select(KbQuestion.rating)).scalar() == -1
 
@@ -106,8 +107,8 @@ def test_an_answer_and_a_request_are_decisions_too(client, small_base):
     nothing = ask(client, "погода на марсе завтра").get_json()
     assert nothing["decision"] == {"kind": "request", "shown": [], "confidence": nothing["decision"]["confidence"]}
     html = post(client, question="погода на марсе завтра")
-    offer = r'<div class="kb-offer">\s*<p><a class="button kb-request" href="/requests/new\?description='
-    assert re.search(offer, html)
+    offer = r'<div class="kb-offer">\s*<form method="post" action="/ask/request"'
+    assert re.search(offer, html) and 'name="question" value="погода на марсе завтра"' in html
     assert not ask(client, "!!!").get_json()["decision"]["shown"]
 
 
