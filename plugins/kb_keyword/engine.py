@@ -19,6 +19,7 @@ from .content import fast_text, plain_text, render_html
 from .decision import Decision, Policy, decide
 from .matching import Document, Hit, Index, MatchSettings, best_fragment
 from .matching.fragment import analyse
+from .matching.ranking import Ranker
 from .models import KbEntry, KbState, KbSynonym
 
 PLUGIN = "kb_keyword"
@@ -96,7 +97,7 @@ class Engine:
             by_locale.setdefault(view.locale, []).append(
                 Document(row.id, row.question, view.answer_text, tuple(row.phrasings or ()),
                          tuple(row.keyphrases or ())))
-        indexes = {loc: Index.build(docs, settings, synonyms, version) for loc, docs in by_locale.items()}
+        indexes = {loc: Ranker.build(docs, settings, synonyms, version) for loc, docs in by_locale.items()}
         self.indexes, self.entries, self.version, self._sentences, self._html = indexes, entries, version, {}, {}
         self._copy = {}
 
