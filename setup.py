@@ -73,6 +73,7 @@ setup(
             "pymorphy3-dicts-ru>=2.4",
             "rapidfuzz>=3.0",
             "schemathesis>=3.30",
+            "standardwebhooks>=1.0",  # the independent verifier of outgoing webhooks (webhooks_out)
         ],
         "bench": [
             "gunicorn>=22.0",
