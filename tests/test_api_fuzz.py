@@ -38,7 +38,7 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(live_serve
 
 
 def test_schemathesis_with_an_api_token_on_the_desk_and_kb_routes(live_server, tmp_path: Path):
-    """Issue 18: the routes that accept API tokens, fuzzed with a token of every scope (an admin's),
+    """Issue 18: the routes that accept API tokens (desk, KB, reports), fuzzed with a token of every scope (an admin's),
     against a request that exists (the desk's example number), so actions reach the service."""
     from sep_plugins.tickets import service
 
@@ -57,7 +57,7 @@ def test_schemathesis_with_an_api_token_on_the_desk_and_kb_routes(live_server, t
                live_server.url + "/api/v1/openapi.json", "--checks", CHECKS, "--max-examples", "8",
                "--phases", "examples,coverage,fuzzing", "--workers", "1", "--seed", "20261205",
                "--generation-deterministic", "--continue-on-failure", "--request-timeout", "30",
-               "--include-path-regex", "^/api/v1/(desk|kb)/", "-H", f"Authorization: Bearer {token}"]
+               "--include-path-regex", "^/api/v1/(desk|kb|reports)/", "-H", f"Authorization: Bearer {token}"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     output = done.stdout + done.stderr
     summary = "\n".join(output.strip().splitlines()[-30:])

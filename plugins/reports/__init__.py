@@ -5,7 +5,8 @@ questions, answered share and ratings, calls by outcome.
 Contributes:
 - the staff page ``/desk/reports`` (duty, specialists, admins) with date-range and channel
   filters, charts drawn by the app as inline SVG, and the CSV export ``/desk/reports.csv``
-  (``sep_blueprints``);
+  (``sep_blueprints``), and the same report as JSON at ``/api/v1/reports/summary`` for desk staff
+  and API tokens with ``reports:read``;
 - ``sep reports summary --from --to [--channel] [--json]`` (``sep_cli``);
 - its message catalog (``sep_translation_dirs``).
 
@@ -20,8 +21,8 @@ from pathlib import Path
 
 from sep_core import hookimpl
 
+from . import api, views
 from . import cli as commands
-from . import views
 
 __version__ = "0.1.0"
 
@@ -30,7 +31,7 @@ HERE = Path(__file__).parent
 
 @hookimpl
 def sep_blueprints(app):
-    return [views.blueprint]
+    return [views.blueprint, api.api]
 
 
 @hookimpl

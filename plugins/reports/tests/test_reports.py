@@ -106,3 +106,28 @@ def test_only_the_enabled_plugins_have_sections(app, client, runner):
     result = runner.invoke(args=["reports", "summary", "--from", "2026-03-02", "--to", "2026-03-02", "--json"])
     report = json.loads(result.output)
     assert report["sections"] == ["calls"] and "requests" not in report
+
+
+def test_the_report_over_rest_is_the_page_s_report(app, client, synthetic):
+    """Issue 18: GET /api/v1/reports/summary with a reports:read token (or a desk session)."""
+    from sep_core import User
+    from sep_core.tokens import create_token
+
+    duty = User.query.filter_by(email="duty@example.org").one()
+    _, token = create_token(duty, ["reports:read"])
+    answer = client.get(f"/api/v1/reports/summary?{PERIOD}", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert answer.get_json() == json.loads(json.dumps(build()))
+    _, tickets_only = create_token(duty, ["tickets:read"])
+    assert client.get("/api/v1/reports/summary", headers={"Authorization": f"Bearer {tickets_only}"}
+                      ).status_code == 403
+    assert client.get("/api/v1/reports/summary").status_code == 401
+    for bad in ("from=2026-03-05&to=2026-03-01", "from=0001-01-01", "to=0001-01-05", "from=2024-01-01&to=2026-01-01",
+                "channel=Web!", "from=2026-03-01x"):
+        refused = client.get(f"/api/v1/reports/summary?{bad}", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "invalid_period", bad
+    staff = sign_in(app.test_client(), duty)
+    assert staff.get(f"/api/v1/reports/summary?{PERIOD}").get_json() == answer.get_json()  # a desk session
+    from sep_core.testing import create_user
+
+    assert sign_in(app.test_client(), create_user("c@example.org")).get("/api/v1/reports/summary").status_code == 403
