@@ -67,6 +67,7 @@ setup(
             "pytest-xdist>=3.5",
             "aiosmtpd>=1.4.4",
             "playwright>=1.44",
+            "axe-playwright-python>=0.1.8",  # ships axe.min.js (axe-core), injected by sep_core.testing.axe_violations
             "ruff>=0.4",
             "holidays>=0.109",
             "pymorphy3>=2.0",

@@ -575,6 +575,31 @@ def _chromium():
         browser.close()
 
 
+def axe_source() -> str:
+    """axe-core's ``axe.min.js`` from an installed package (``axe-playwright-python``, a test
+    extra): no CDN, the version pinned by the package."""
+    from importlib import resources
+
+    try:
+        return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        if in_ci():
+            pytest.fail("axe-playwright-python is not installed: the accessibility checks must run under CI")
+        pytest.skip("axe-playwright-python is not installed (pip install -e '.[test]')")
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it is now; the violations of the given impacts, each with its
+    rule id, impact, help text and the first offending elements (their selectors and HTML)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_source())  # evaluated through the DevTools protocol: the page's CSP does not apply
+    results = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})""")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [{"target": n["target"], "html": n["html"][:200], "summary": n.get("failureSummary", "")[:300]}
+                       for n in v["nodes"][:5]]}
+            for v in results["violations"] if v["impact"] in impacts]
+
+
 @pytest.fixture
 def browser_page(_chromium, live_server):
     """A fresh Playwright page (own cookies) whose relative URLs go to ``live_server``."""
