@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sep_core import AuditEntry, OutboxMessage, db
 from sep_core.tokens import create_token
 
-pytestmark = pytest.mark.sep_plugins("tickets", "channel_web")
+pytestmark = pytest.mark.sep_plugins("tickets", "channel_web", "identity_check")
 
 FIELDS = {"surname": "Иванов", "first_name": "Иван", "patronymic": "", "email": "ivan@example.org", "phone": "",
           "subject": "Нужна выписка", "description": "Не могу скачать выписку из ЭПТС в личном кабинете."}
@@ -47,6 +47,8 @@ ACTIONS = {
     "escalate": ("escalate", {"escalate-profile": "tech_support", "escalate-reason": "сложный",
                               "escalate-assignee": ""},
                  ("POST", "/escalate"), {"profile": "tech_support", "reason": "сложный"}),
+    "identity": ("identity", {"identity-channel": "email", "identity-reason": "смена владельца"},
+                 ("POST", "/identity"), {"channel": "email", "reason": "смена владельца"}),
     "close": ("close", {}, ("POST", "/status"), {"status": "closed"}),
     # refused by the rules
     "reply_empty": ("reply", {"reply-body": ""}, ("POST", "/messages"), {"body": ""}),
@@ -54,9 +56,9 @@ ACTIONS = {
                                               "escalate-assignee": ""},
                                  ("POST", "/escalate"), {"profile": "nope", "reason": "x"}),
     "assign_citizen": ("assign", {"assign-assignee": "{citizen}"}, ("POST", "/assign"), {"assignee_id": "{citizen}"}),
-    "identity_without_channel": ("identity", {"identity-channel": "sms"}, ("POST", "/identity"), {"channel": "sms"}),
+    "identity_unknown_channel": ("identity", {"identity-channel": "max"}, ("POST", "/identity"), {"channel": "max"}),
 }
-CLOSED_ACTIONS = ("take", "reply", "escalate", "close", "view")  # on a closed request
+CLOSED_ACTIONS = ("take", "reply", "escalate", "identity", "close", "view")  # on a closed request
 
 ACTORS = ("anonymous", "owner", "other_citizen", "kb_editor", "duty", "admin", "specialist_of_profile",
           "specialist_other_profile")
@@ -139,6 +141,7 @@ def test_every_desk_action_is_allowed_and_refused_as_on_the_page(app, h, people,
     expected_ok = {"duty": True, "admin": True, "specialist_of_profile": True}.get(actor, False)
     assert (dict(seen)["reply"] == "ok") is expected_ok, seen
     assert dict(seen)["reply_empty"] == ("refused" if expected_ok else dict(seen)["reply"])
+    assert (dict(seen)["identity"] == "ok") is expected_ok, seen
 
 
 @pytest.fixture
