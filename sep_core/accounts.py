@@ -52,8 +52,16 @@ def normalise_email(address: str) -> str:
 
 
 def rotate_session(user: User) -> None:
-    """Invalidate every existing session of the user (new token in the login cookie)."""
+    """Invalidate every existing session of the user (new token in the login cookie): "sign out
+    everywhere", a password change or reset, an account deleted."""
     user.session_token = secrets.token_hex(16)
+
+
+def ensure_session_token(user: User) -> None:
+    """Give the account a session token if it has none, keeping the existing one: signing in on a
+    phone must not sign the computer out (sessions are per device; ``rotate_session`` ends them all)."""
+    if not user.session_token:
+        rotate_session(user)
 
 
 def create_or_update_staff(email: str, role: str, profiles: list[str], password: str,

@@ -101,3 +101,39 @@ def test_question_not_helpful_then_sign_in_then_the_prefilled_request(browser_pa
     # the draft is used up: a new request starts empty
     page.goto("/requests/new")
     assert page.get_by_label("Опишите вопрос").input_value() == ""
+
+
+def test_phone_and_computer_stay_signed_in_together_until_sign_out_everywhere(_chromium, live_server, app):
+    db.session.add(User(email="olga@example.ru", phone="+79160000002", surname="Орлова", first_name="Ольга",
+                        password_hash=hash_password(PASSWORD), role="citizen", session_token="t2",
+                        email_confirmed_at=db.func.now(), phone_confirmed_at=db.func.now()))
+    db.session.commit()
+    computer = _chromium.new_context(base_url=live_server.url, locale="ru-RU")
+    phone = _chromium.new_context(base_url=live_server.url, locale="ru-RU", viewport={"width": 360, "height": 740},
+                                  is_mobile=True, has_touch=True)
+    try:
+        pages = {}
+        for name, context in (("computer", computer), ("phone", phone)):
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.goto("/login")
+            page.get_by_label("Электронная почта или телефон").fill("olga@example.ru")
+            page.get_by_label("Пароль").fill(PASSWORD)
+            page.get_by_label("Запомнить меня").check()
+            page.get_by_role("button", name="Войти").click()
+            page.wait_for_url("**/cabinet")
+            pages[name] = page
+        # the phone's sign-in did not sign the computer out
+        pages["computer"].goto("/cabinet")
+        expect(pages["computer"].get_by_role("heading", level=1)).to_have_text("Личный кабинет")
+        pages["phone"].goto("/cabinet")
+        pages["phone"].get_by_role("button", name="Выйти на всех устройствах").click()
+        pages["phone"].wait_for_url(live_server.url + "/")
+        expect(pages["phone"].locator(".flashes")).to_contain_text("на всех устройствах")
+        for page in pages.values():
+            page.goto("/cabinet")
+            page.wait_for_url(re.compile(r"/login\?next="))
+            expect(page.locator("#sign-in-reason")).to_contain_text("доступна после входа")
+    finally:
+        computer.close()
+        phone.close()

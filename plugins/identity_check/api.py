@@ -203,9 +203,16 @@ def login():
 
 
 @api.post("/logout")
-@api_doc("Sign out (every session of the account ends)", tags=TAGS, response_schema=STATUS_SCHEMA)
+@api_doc("Sign out on this device (the account's other sessions stay)", tags=TAGS, response_schema=STATUS_SCHEMA)
 def logout():
     service.logout(current_user)
+    return jsonify({"status": "signed_out"})
+
+
+@api.post("/logout-everywhere")
+@api_doc("Sign out on every device: every session of the account ends", tags=TAGS, response_schema=STATUS_SCHEMA)
+def logout_everywhere():
+    service.logout_everywhere(current_user)
     return jsonify({"status": "signed_out"})
 
 

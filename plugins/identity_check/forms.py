@@ -177,6 +177,13 @@ class NewPasswordForm(CleaningForm):
             raise ValidationError(_l("The passwords do not match."))
 
 
+class PasswordChangeForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"))
+
+    def validate_current(self, field):
+        self._clean(field, _clean_secret)
+
+
 class ContactChangeForm(CleaningForm):
     channel = ChoiceRadio(_l("What to change"), default="email",
                           choices=[choice("email", _l("E-mail")), choice("sms", _l("Mobile phone"))])

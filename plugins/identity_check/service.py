@@ -26,7 +26,7 @@ from sep_core import (
     plugin_settings,
     utcnow_naive,
 )
-from sep_core.accounts import hash_password, rotate_session, verify_password
+from sep_core.accounts import ensure_session_token, hash_password, rotate_session, verify_password
 
 from . import codes, delivery
 from .messages import N_
@@ -175,7 +175,7 @@ def confirm(current, channel: str, code: str, ip: str) -> User | None:
         user.phone_confirmed_at = utcnow_naive()
     signed_in = getattr(current, "is_authenticated", False)
     if not signed_in:
-        rotate_session(user)
+        ensure_session_token(user)
     db.session.commit()
     if not signed_in:
         _sign_in(user, remember=False)
@@ -255,7 +255,7 @@ def login(identifier: str, password: str, remember: bool, ip: str) -> User:
         raise FlowError("invalid_credentials", _msg("invalid_credentials"))
     throttle().clear("login_account", key)
     throttle().clear("login_client", pair)
-    rotate_session(user)
+    ensure_session_token(user)  # other devices stay signed in
     db.session.commit()
     _sign_in(user, remember=remember)
     return user
@@ -282,13 +282,40 @@ def _sign_in(user: User, remember: bool) -> None:
 
 
 def logout(user) -> None:
-    """Sign out everywhere: the session token changes, so every cookie of the account dies."""
+    """Sign out on this device: its session and remember-me cookies go; other devices stay signed in."""
+    logout_user()
+    forget = session.get("_remember")  # flask-login's order to delete the remember-me cookie
+    session.clear()
+    if forget:
+        session["_remember"] = forget
+    g.pop("csrf_token", None)
+
+
+def logout_everywhere(user) -> None:
+    """Sign out on every device: the session token changes, so every cookie of the account dies."""
     if user is not None and getattr(user, "is_authenticated", False):
         rotate_session(user)
+        audit(user, "signed_out_everywhere", "user", user.id)
         db.session.commit()
-    logout_user()
-    session.clear()
-    g.pop("csrf_token", None)
+    logout(user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A new password for a signed-in citizen: the current one is checked (FlowError otherwise, and
+    counted like a failed sign-in); every other device is signed out, this one stays signed in."""
+    if over("login_account", str(user.id), "login_per_account"):
+        raise Throttled()
+    if not verify_password(user, current or ""):
+        limited("login_account", str(user.id), "login_per_account")
+        raise FlowError("wrong_password", _msg("wrong_password"))
+    user.password_hash = hash_password(new)
+    rotate_session(user)
+    audit(user, "password_changed", "user", user.id)
+    delivery.send_notice(user, N_("Your password was changed"),
+                         N_("Hello!\n\nThe password of your account was changed. If it was not you, "
+                         "contact the support centre at once.\n\n%(site)s"))
+    db.session.commit()
+    _sign_in(user, remember=False)  # this device, with the new token
 
 
 # --- password reset ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from .forms import (
     IdentityCodeForm,
     LoginForm,
     NewPasswordForm,
+    PasswordChangeForm,
     RegisterForm,
     ResendForm,
     ResetRequestForm,
@@ -211,6 +212,41 @@ def logout():
         flash(_("You have signed out."), "success")
         return redirect("/")
     return render_template("identity_check/logout.html")
+
+
+@blueprint.post("/logout/everywhere")
+def logout_everywhere():
+    """"Sign out on all devices" from the cabinet: every session of the account ends."""
+    if not _signed_in():
+        return _to_login()
+    service.logout_everywhere(current_user)  # the app-wide CSRF protection checked the form's token
+    flash(_("You have signed out on all devices."), "success")
+    return redirect("/")
+
+
+@blueprint.route("/cabinet/password", methods=["GET", "POST"])
+def password_change():
+    if not _signed_in():
+        return _to_login()
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user._get_current_object(), form.cleaned["current"],
+                                    form.cleaned["password"])
+            flash(_("The password is changed. Other devices are signed out; this one stays signed in."), "success")
+            return redirect(url_for("identity_check.cabinet"))
+        except FlowError as exc:
+            form.current.errors = [exc.message]
+            status = 400
+        except Throttled:
+            form.form_errors.append(throttled_message())
+            status = 429
+    elif form.is_submitted():
+        status = 400
+    form.current.data = form.password.data = form.password2.data = ""
+    return render_template("identity_check/password.html", form=form,
+                           min_length=plugin_settings("identity_check")["password_min_length"]), status
 
 
 # --- password reset ---------------------------------------------------------------------------------

@@ -17,17 +17,54 @@ def reset_link(mailbox, email) -> str:
     return re.search(r"http://[^/\s]+(/reset/\S+)", body).group(1)
 
 
-def test_sign_in_rotates_the_session_and_kills_old_ones(visitor, new_visitor, mailbox):
+def test_sessions_are_per_device_and_sign_out_everywhere_ends_them_all(visitor, new_visitor, mailbox):
     visitor.register_confirmed()
     assert visitor.client.get("/cabinet").status_code == 200
-    other = new_visitor()
-    assert other.login().status_code == 302
-    assert other.client.get("/cabinet").status_code == 200
-    # the first browser's session belonged to the old token: it is gone
-    assert visitor.client.get("/cabinet").status_code == 302
-    # sign-out ends every session, the remember-me cookie too
-    assert other.post("/logout").status_code == 302
-    assert other.client.get("/cabinet").status_code == 302
+    phone, third = new_visitor(), new_visitor()
+    assert phone.login().status_code == 302 and third.login(remember="y").status_code == 302
+    # signing in on the phone does not sign the computer out
+    assert phone.client.get("/cabinet").status_code == 200
+    assert visitor.client.get("/cabinet").status_code == 200
+    # signing out on one device ends that device only
+    assert third.post("/logout").status_code == 302
+    assert third.client.get("/cabinet").status_code == 302
+    assert visitor.client.get("/cabinet").status_code == 200
+    # "sign out everywhere" ends every session, remember-me cookies too
+    third.login(remember="y")
+    assert phone.post("/logout/everywhere").status_code == 302
+    for device in (phone, visitor, third):
+        assert device.client.get("/cabinet").status_code == 302
+    third.client.delete_cookie("sep_session")
+    assert third.client.get("/cabinet").status_code == 302
+
+
+def test_password_change_ends_the_other_sessions_and_keeps_this_one(visitor, new_visitor, mailbox):
+    visitor.register_confirmed()
+    phone = new_visitor()
+    phone.login()
+    wrong = visitor.post("/cabinet/password", {"current": "not my password", "password": NEW_PASSWORD,
+                                               "password2": NEW_PASSWORD})
+    assert wrong.status_code == 400 and "Неверный пароль" in wrong.get_data(as_text=True)
+    assert phone.client.get("/cabinet").status_code == 200
+    done = visitor.post("/cabinet/password", {"current": mailbox.citizen["password"], "password": NEW_PASSWORD,
+                                              "password2": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert visitor.client.get("/cabinet").status_code == 200  # this device stays signed in
+    assert phone.client.get("/cabinet").status_code == 302  # the other is signed out
+    assert phone.login().status_code != 302 and phone.login(password=NEW_PASSWORD).status_code == 302
+    assert "Your password was changed" in str(mailbox.rows("email", mailbox.email)[-1]) or \
+        "пароль" in mailbox.rows("email", mailbox.email)[-1]["subject"].lower()
+
+
+def test_password_reset_ends_every_session(visitor, new_visitor, mailbox):
+    visitor.register_confirmed()
+    phone = new_visitor()
+    phone.login()
+    stranger = new_visitor()
+    stranger.post("/reset", {"email": mailbox.email})
+    link = reset_link(mailbox, mailbox.email)
+    assert stranger.post(link, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 302
+    assert visitor.client.get("/cabinet").status_code == 302 and phone.client.get("/cabinet").status_code == 302
 
 
 def test_session_cookie_is_replaced_on_sign_in(visitor, mailbox):
