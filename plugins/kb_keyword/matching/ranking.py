@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -39,6 +40,13 @@ class RankSettings:
     key words, e.g. «Соцсети центра»)."""
     depth: int = 30
     """Candidates taken from each keyword index (and re-ranked by the semantic signal)."""
+    title_weight: float = 0.5
+    """Weight of the z-scored cosine of the question to the entry's question (or best phrasing)."""
+    entry_weight: float = 0.5
+    """Weight of the z-scored cosine to the entry's question and the start of its answer."""
+    entry_chars: int = 400
+    phrasing_similarity_penalty: float = 0.1
+    """A phrasing's cosine counts this much less than the entry's question's (research: ``− 0.1``)."""
 
 
 class Ranker:
@@ -48,7 +56,7 @@ class Ranker:
     ``analyzer``, ``len``): every attribute it does not define is the entries' index's."""
 
     def __init__(self, index: Index, phrasings: Index | None, rank: RankSettings | None = None,
-                 semantic=None) -> None:
+                 semantic: Semantic | None = None) -> None:
         self.index = index
         self.phrasings = phrasings
         self.rank = rank or RankSettings()
@@ -58,7 +66,12 @@ class Ranker:
     @classmethod
     def build(cls, documents: Iterable[Document], settings: MatchSettings | None = None,
               synonyms: Iterable[Sequence[str]] = (), version: object = None,
-              rank: RankSettings | None = None) -> Ranker:
+              rank: RankSettings | None = None, encoder: TextEncoder | None = None,
+              previous: Ranker | None = None) -> Ranker:
+        """``encoder`` (e.g. from the ``sep_text_encoder`` hook) adds the semantic signal; vectors of texts
+        that ``previous`` (the index this one replaces) already encoded with the same encoder are reused,
+        so one changed entry costs one encoding, not the whole base's."""
+        rank = rank or RankSettings()
         docs = list(documents)
         synonyms = [list(s) for s in synonyms]
         entries = [replace(d, phrasings=()) for d in docs]
@@ -69,7 +82,12 @@ class Ranker:
             # a phrasing is a question alone: no answer passages to compare
             phr = Index.build(said, index.settings.with_(answer_gram_weight=0.0, passage_weight=0.0),
                               synonyms, version)
-        return cls(index, phr, rank)
+        semantic = None
+        if encoder is not None:
+            old = previous.semantic if previous is not None else None
+            semantic = Semantic.build(encoder, docs, said, rank, old if old is not None and old.encoder is encoder
+                                      else None)
+        return cls(index, phr, rank, semantic)
 
     def __getattr__(self, name: str):
         return getattr(self.index, name)
@@ -89,6 +107,8 @@ class Ranker:
         hits = self.index.search_query(query, depth)
         if self.phrasings is not None:
             hits = self._with_phrasings(query, hits, depth)
+        if self.semantic is not None and hits:
+            hits = self.semantic.rerank(query.text, hits, self.rank)
         return hits[:limit]
 
     # -- phrasings ------------------------------------------------------------------------------
@@ -140,6 +160,120 @@ class Ranker:
             for h in ranked[1:]:
                 h.confidence = min(h.confidence, top)
         return ranked[:depth]
+
+
+class TextEncoder(Protocol):
+    """What the ``sep_text_encoder`` hook returns: L2-normalised sentence vectors, from local files only."""
+
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32 rows of unit length."""
+
+
+class VectorStore:
+    """Unit vectors stored as int8 rows with a float32 scale each (a quarter of float32's memory);
+    looked up by text so that a rebuild reuses what it already has."""
+
+    def __init__(self, rows: np.ndarray, scales: np.ndarray, row_of: dict[str, int]) -> None:
+        self.rows, self.scales, self.row_of = rows, scales, row_of
+
+    @classmethod
+    def build(cls, encoder: TextEncoder, texts: Iterable[str], previous: VectorStore | None = None,
+              batch: int = 256) -> VectorStore:
+        order = list(dict.fromkeys(texts))
+        row_of = {t: i for i, t in enumerate(order)}
+        dim = None
+        rows: np.ndarray | None = None
+        scales = np.zeros(len(order), np.float32)
+        missing = []
+        for i, t in enumerate(order):
+            j = previous.row_of.get(t) if previous is not None else None
+            if j is None:
+                missing.append(i)
+                continue
+            if rows is None:
+                dim = previous.rows.shape[1]
+                rows = np.zeros((len(order), dim), np.int8)
+            rows[i], scales[i] = previous.rows[j], previous.scales[j]
+        for start in range(0, len(missing), batch):
+            part = missing[start:start + batch]
+            vecs = np.asarray(encoder.encode([order[i] for i in part]), dtype=np.float32)
+            if rows is None:
+                dim = vecs.shape[1]
+                rows = np.zeros((len(order), dim), np.int8)
+            peak = np.maximum(np.abs(vecs).max(axis=1), 1e-12)
+            rows[part] = np.round(vecs / peak[:, None] * 127.0).astype(np.int8)
+            scales[part] = peak / 127.0
+        if rows is None:
+            rows = np.zeros((0, 1), np.int8)
+        return cls(rows, scales, row_of)
+
+    def cosines(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Cosines of the query (unit float32) with the given rows (only these are dequantised)."""
+        if len(rows) == 0:
+            return np.zeros(0, np.float32)
+        return (self.rows[rows].astype(np.float32) @ query) * self.scales[rows]
+
+    def nbytes(self) -> int:
+        return self.rows.nbytes + self.scales.nbytes
+
+
+class Semantic:
+    """Sentence vectors of the entries (question; question + start of the answer) and of the phrasings,
+    and the re-ranking of keyword candidates by per-question z-scores."""
+
+    def __init__(self, encoder: TextEncoder, store: VectorStore, title_rows: dict, entry_rows: dict,
+                 phrasing_rows: dict) -> None:
+        self.encoder, self.store = encoder, store
+        self.title_rows, self.entry_rows, self.phrasing_rows = title_rows, entry_rows, phrasing_rows
+
+    @classmethod
+    def build(cls, encoder: TextEncoder, docs: list[Document], said: list[Document], rank: RankSettings,
+              previous: Semantic | None = None) -> Semantic:
+        def entry_text(d: Document) -> str:
+            return f"{d.question} {d.answer}"[: rank.entry_chars]
+
+        texts = [d.question for d in docs] + [entry_text(d) for d in docs] + [p.question for p in said]
+        store = VectorStore.build(encoder, texts, previous.store if previous is not None else None)
+        title_rows = {d.key: store.row_of[d.question] for d in docs}
+        entry_rows = {d.key: store.row_of[entry_text(d)] for d in docs}
+        phrasing_rows: dict[object, list[int]] = {}
+        for p in said:
+            phrasing_rows.setdefault(p.key, []).append(store.row_of[p.question])
+        return cls(encoder, store, title_rows, entry_rows, phrasing_rows)
+
+    def signals(self, question: str, keys: Sequence, penalty: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cosine to the question or best phrasing − penalty, cosine to the entry text, raw question cosine)."""
+        query = np.asarray(self.encoder.encode([question]), dtype=np.float32)[0]
+        store = self.store
+        title = store.cosines(np.array([self.title_rows[k] for k in keys], np.int64), query)
+        entry = store.cosines(np.array([self.entry_rows[k] for k in keys], np.int64), query)
+        best = title.copy()
+        for i, k in enumerate(keys):
+            rows = self.phrasing_rows.get(k)
+            if rows:
+                best[i] = max(best[i], float(store.cosines(np.array(rows, np.int64), query).max()) - penalty)
+        return best, entry, title
+
+    def rerank(self, question: str, hits: list[Hit], rank: RankSettings) -> list[Hit]:
+        keys = [h.key for h in hits]
+        best, entry, _ = self.signals(question, keys, rank.phrasing_similarity_penalty)
+        keyword = np.array([h.score for h in hits], np.float32)
+        fused = z_scores(keyword) + rank.title_weight * z_scores(best) + rank.entry_weight * z_scores(entry)
+        order = sorted(range(len(hits)), key=lambda i: (-float(fused[i]), i))
+        low = float(fused.min())
+        out = []
+        for i in order:
+            h = hits[i]
+            # the score stays non-negative (the decision compares choices to the first by ratio); the
+            # features gain the fused score and the cosines for the calibrated confidence
+            out.append(replace(h, score=float(fused[i]) - low + 1e-6,
+                               features=(*h.features[:6], float(fused[i]), float(best[i]), float(entry[i]))))
+        return out
+
+    def nbytes(self) -> int:
+        return self.store.nbytes()
 
 
 def z_scores(values: np.ndarray) -> np.ndarray:

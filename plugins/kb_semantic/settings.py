@@ -1,0 +1,8 @@
+"""kb_semantic settings (override under SEP_PLUGIN_CONFIG["kb_semantic"])."""
+
+DEFAULTS = {
+    # Locales the encoder serves (USE multilingual v3 covers 16 languages, these among them).
+    "locales": ["ru", "en"],
+    # BLAS threads for one encoding: 1 keeps a worker from stealing its neighbours' cores.
+    "threads": 1,
+}
