@@ -21,9 +21,13 @@ $(STAMP): setup.py $(PLUGIN_INITS)
 	$(BIN)/python -m pip install --quiet -e ".[test,postgres,bench,server,semantic]"
 	touch $(STAMP)
 
+# `make run PORT=8080` (and HOST=...) serves elsewhere; the links in e-mails follow (SEP_PUBLIC_URL,
+# unless set in the environment).
+HOST ?= 127.0.0.1
+PORT ?= 5000
 run: install
-	$(BIN)/sep init --demo
-	$(BIN)/sep run --host 127.0.0.1 --port 5000
+	SEP_PUBLIC_URL="$${SEP_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(BIN)/sep init --demo
+	SEP_PUBLIC_URL="$${SEP_PUBLIC_URL:-http://$(HOST):$(PORT)}" $(BIN)/sep run --host $(HOST) --port $(PORT)
 
 browser:
 	@if [ ! -x $(CHROMIUM) ]; then \

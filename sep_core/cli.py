@@ -43,6 +43,23 @@ def init_command(demo: bool) -> None:
     current_app.extensions["sep"].pm.hook.sep_init_data(app=current_app._get_current_object(), demo=demo)  # type: ignore[attr-defined]
     db.session.commit()
     click.echo("Database ready" + (" with demo data." if demo else "."))
+    if demo and current_app.config["SEP_ENV"] != "production":
+        from . import demo_accounts
+
+        click.echo(demo_accounts.report(demo_accounts.ensure()))
+
+
+@main.command("demo-accounts")
+@click.option("--new-passwords", is_flag=True, help="Set and print new passwords for the demo accounts.")
+@with_appcontext
+def demo_accounts_command(new_passwords: bool) -> None:
+    """Create the demo accounts (citizen, duty specialist, profile specialist, administrator) and
+    print their passwords once; never in production."""
+    from . import demo_accounts
+
+    if current_app.config["SEP_ENV"] == "production":
+        raise click.ClickException("demo accounts are never created in production")
+    click.echo(demo_accounts.report(demo_accounts.ensure(new_passwords=new_passwords)))
 
 
 @main.group("plugins", invoke_without_command=True)
