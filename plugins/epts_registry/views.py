@@ -8,8 +8,6 @@ from datetime import UTC
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
-from wtforms.validators import ValidationError
 
 from sep_core import (
     API_PREFIX,
@@ -96,27 +94,30 @@ def field_rows(view) -> tuple[list[dict], list[dict], list[dict]]:
 
 
 def staff_reason() -> str:
-    """The staff member's reason for seeing the service part, honoured only with the session's
-    CSRF token (a hidden field of the search form, or the ``X-CSRFToken`` header of API clients):
-    a link from another site must not produce an audited service view with a reason it chose."""
-    reason = clean_reason(request.args.get("reason", ""))
-    if not reason:
+    """The staff member's reason for seeing the service part. It travels only in a POST body (a
+    form field, or ``reason`` of a JSON body): never in the URL, where it would reach access logs,
+    the browser's history and Referer headers. POSTs pass the core's CSRF check (the session's
+    token) or carry an API token, so a link from another site cannot produce an audited service
+    view with a reason it chose; a ``reason`` in the query string is ignored."""
+    if request.method != "POST":
         return ""
-    token = request.headers.get("X-CSRFToken") or request.args.get("csrf_token", "")
-    try:
-        validate_csrf(token)
-    except ValidationError:
-        return ""
-    return reason
+    if request.is_json:
+        data = request.get_json(silent=True)
+        value = data.get("reason") if isinstance(data, dict) else None
+    else:
+        value = request.form.get("reason")
+    return clean_reason(value) if isinstance(value, str) else ""
 
 
-@blueprint.get("/registry")
+@blueprint.route("/registry", methods=["GET", "POST"])
 def search_page():
-    text = request.args.get("q", "")
+    """GET ``?q=`` for everybody; staff search with a POST (the reason is in the body)."""
+    params = request.form if request.method == "POST" else request.args
+    text = params.get("q", "")
     reason = staff_reason()
     context = {"q": text[:64], "reason": reason, "error": None, "view": None, "not_found": False,
                "staff": _is_service_staff()}
-    if "q" in request.args:
+    if "q" in params:
         try:
             limiter.guard()
         except limiter.RateLimited as exc:
@@ -136,7 +137,7 @@ def search_page():
     return render_template("epts_registry/search.html", **context)
 
 
-@blueprint.get("/registry/<number>/extract.pdf")
+@blueprint.route("/registry/<number>/extract.pdf", methods=["GET", "POST"])
 def extract_pdf(number: str):
     try:
         limiter.guard()
@@ -223,26 +224,43 @@ def _api_guard() -> None:
                        {"retry_after": exc.retry_after}) from None
 
 
+LOOKUP_PARAMETERS = [
+    {"name": "number", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{15}$"},
+     "description": "ЭПТС number (15 digits)"},
+    {"name": "vin", "in": "query", "schema": {"type": "string", "pattern": "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$"},
+     "description": "VIN (17 characters, check digit validated)"},
+]
+REASON_SCHEMA = {"type": "string", "maxLength": 200,
+                 "description": "Staff only: why the service part is needed (written to the audit log)"}
+LOOKUP_BODY = {"type": "object", "properties": {
+    "number": LOOKUP_PARAMETERS[0]["schema"], "vin": LOOKUP_PARAMETERS[1]["schema"], "reason": REASON_SCHEMA}}
+LOOKUP_RESPONSES = {404: "No such record", 429: "Too many lookups (per IP address and per session)"}
+
+
 @api.get("/lookup")
 @api_doc("Look up an ЭПТС record by its number or VIN: the open part for anyone, the service part for the "
-         "verified owner and staff (staff give a reason; every such access is audited)",
-         tags=["registry"],
-         parameters=[
-             {"name": "number", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{15}$"},
-              "description": "ЭПТС number (15 digits)"},
-             {"name": "vin", "in": "query",
-              "schema": {"type": "string", "pattern": "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$"},
-              "description": "VIN (17 characters, check digit validated)"},
-             {"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 200},
-              "description": "Staff only: why the service part is needed (written to the audit log)"},
-         ],
-         response_schema=RECORD_SCHEMA,
-         responses={404: "No such record", 429: "Too many lookups (per IP address and per session)"})
+         "verified owner. Staff see the service part with POST /lookup and a reason in the body",
+         tags=["registry"], parameters=LOOKUP_PARAMETERS, response_schema=RECORD_SCHEMA, responses=LOOKUP_RESPONSES)
 def api_lookup():
+    return _lookup(request.args.get("number", ""), request.args.get("vin", ""))
+
+
+@api.post("/lookup")
+@api_doc("The same lookup with the number or VIN and the staff's reason in a JSON body (never in the URL: "
+         "access logs); every service view by staff is audited with the reason",
+         tags=["registry"], request_body=LOOKUP_BODY, response_schema=RECORD_SCHEMA, responses=LOOKUP_RESPONSES)
+def api_lookup_post():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not all(isinstance(data.get(k, ""), str) for k in ("number", "vin", "reason")):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object with 'number' or 'vin' and an "
+                                            "optional 'reason', all strings.")
+    return _lookup(data.get("number", ""), data.get("vin", ""))
+
+
+def _lookup(number: str, vin: str):
     _api_guard()
     try:
-        query = parse_query(number=request.args.get("number", ""), vin=request.args.get("vin", ""),
-                            mode=vin_mode())
+        query = parse_query(number=number, vin=vin, mode=vin_mode())
     except InvalidQuery as exc:
         raise ApiError(400, exc.code, exc.message) from None
     view = registry_lookup(query, _requester(), reason=staff_reason(),
@@ -255,19 +273,31 @@ def api_lookup():
     return jsonify(body)
 
 
+EXTRACT_RESPONSES = {"200": {"description": "The PDF", "content": {"application/pdf": {}}},
+                     401: "Not signed in", 403: "Not the verified owner or staff", 404: "No such record",
+                     429: "Too many requests", 503: "No font for the PDF on the server"}
+RECORD_ID_PARAMETER = {"name": "record_id", "in": "path", "required": True,
+                       "schema": {"type": "string", "pattern": "^[0-9]{15}$"}, "description": "ЭПТС number"}
+
+
 @api.get("/<record_id>/extract")
-@api_doc("The extract of an ЭПТС record as a PDF (the verified owner and staff only; audited). The "
-         "verification code is in the X-Verification-Code header and in the document",
-         tags=["registry"],
-         parameters=[{"name": "record_id", "in": "path", "required": True,
-                      "schema": {"type": "string", "pattern": "^[0-9]{15}$"}, "description": "ЭПТС number"},
-                     {"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 200},
-                      "description": "Staff only: why the extract is needed"}],
-         responses={"200": {"description": "The PDF", "content": {"application/pdf": {}}},
-                    401: "Not signed in", 403: "Not the verified owner or staff", 404: "No such record",
-                    429: "Too many requests", 503: "No font for the PDF on the server"})
+@api_doc("The extract of an ЭПТС record as a PDF for its verified owner (audited); staff use POST with a "
+         "reason. The verification code is in the X-Verification-Code header and in the document",
+         tags=["registry"], parameters=[RECORD_ID_PARAMETER], responses=EXTRACT_RESPONSES)
+def api_extract_get(record_id: str):
+    return api_extract(record_id)
+
+
+@api.post("/<record_id>/extract")
+@api_doc("The extract as a PDF, with the staff's reason in a JSON body (never in the URL); audited",
+         tags=["registry"], parameters=[RECORD_ID_PARAMETER],
+         request_body={"type": "object", "properties": {"reason": REASON_SCHEMA}}, responses=EXTRACT_RESPONSES)
 def api_extract(record_id: str):
     _api_guard()
+    if request.method == "POST":
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict) or not isinstance(data.get("reason", ""), str):
+            raise ApiError(400, "invalid_json", "The body must be a JSON object with an optional 'reason' string.")
     try:
         number = normalise_number(record_id)
     except InvalidQuery as exc:

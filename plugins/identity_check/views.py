@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -268,20 +268,44 @@ def reset_request():
     return render_template("identity_check/reset_request.html", form=form), status
 
 
+#: The session key holding a reset link's token once the link was opened: the form lives at a clean
+#: URL, so the token is not in the address bar, the history, a Referer or later access-log lines.
+RESET_SESSION_KEY = "identity_check_reset"
+
+
 @blueprint.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
+    """The e-mailed link: its token is exchanged for a session value on the first GET and the
+    browser is sent to ``/reset/password`` (POST here is kept for forms of older pages)."""
     if service.reset_target(token) is None:
         return render_template("identity_check/reset_invalid.html"), 404
+    if request.method == "GET":
+        session[RESET_SESSION_KEY] = token
+        return redirect(url_for("identity_check.reset_password_form"), 303)
+    return _reset_form(token)
+
+
+@blueprint.route("/reset/password", methods=["GET", "POST"])
+def reset_password_form():
+    token = session.get(RESET_SESSION_KEY)
+    if not isinstance(token, str) or service.reset_target(token) is None:
+        session.pop(RESET_SESSION_KEY, None)
+        return render_template("identity_check/reset_invalid.html"), 404
+    return _reset_form(token)
+
+
+def _reset_form(token: str):
     form = NewPasswordForm()
     status = 200
     if form.validate_on_submit():
+        session.pop(RESET_SESSION_KEY, None)
         if service.complete_reset(token, form.cleaned["password"]):
             flash(_("Your password has been changed. Sign in with the new password."), "success")
             return redirect(url_for("identity_check.login"))
         return render_template("identity_check/reset_invalid.html"), 404
     if form.is_submitted():
         status = 400
-    return render_template("identity_check/reset_form.html", form=form, token=token), status
+    return render_template("identity_check/reset_form.html", form=form), status
 
 
 # --- the cabinet --------------------------------------------------------------------------------------

@@ -76,3 +76,28 @@ def test_owner_view_fits_a_360_px_phone(app, browser_page, live_server, make_use
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     for table in ("#public-part", "#service-part"):
         assert page.evaluate(f"document.querySelector('{table}').getBoundingClientRect().right") <= 360
+
+
+def test_staff_reason_travels_in_the_body_not_the_url(app, browser_page, live_server, make_user):
+    """Issue 13 item 9: a duty specialist's search with a reason is a POST: the service part is
+    shown, the address bar holds no reason, and the extract is downloaded with a POSTed reason."""
+    from playwright.sync_api import expect
+
+    add_vehicle(make_user())
+    staff = make_user(role="duty")
+    client = sign_in(app.test_client(), staff)
+    client.get("/registry")
+    name = app.config["SESSION_COOKIE_NAME"]
+    browser_page.context.add_cookies([{"name": name, "value": client.get_cookie(name).value, "url": live_server.url}])
+    page = browser_page
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto("/registry")
+    page.get_by_label("Номер ЭПТС или VIN").fill(VIN)
+    page.get_by_label("Причина просмотра служебной части (для сотрудников)").fill("заявка QZX7")
+    page.get_by_role("button", name="Найти").click()
+    expect(page.locator("#service-part tr[data-field='owner_name'] td")).to_have_text(OWNER_NAME)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Скачать выписку (PDF)").click()
+    assert info.value.path().read_bytes().startswith(b"%PDF")
+    assert not [url for url in requested if "reason" in url or "QZX7" in url], requested

@@ -87,7 +87,11 @@ def test_who_may_download(vehicle, owner, make_user, browser_for, audits):
     staff = browser_for(make_user(role="specialist"))
     assert staff.get(f"/registry/{NUMBER}/extract.pdf").status_code == 403  # no reason given
     assert staff.get(f"/registry/{NUMBER}/extract.pdf", query_string={"reason": "заявка 9"}).status_code == 403
+    # the reason travels in a POST body, never in the URL
     assert staff.get(f"/registry/{NUMBER}/extract.pdf", query_string={
+        "reason": "заявка 9", "csrf_token": csrf_token(staff)}).status_code == 403
+    assert staff.post(f"/registry/{NUMBER}/extract.pdf", data={"reason": "заявка 9"}).status_code == 400  # no CSRF
+    assert staff.post(f"/registry/{NUMBER}/extract.pdf", data={
         "reason": "заявка 9", "csrf_token": csrf_token(staff)}).status_code == 200
     assert [e.reason for e in audits("registry_extract")] == ["staff: заявка 9"]
 
@@ -100,6 +104,13 @@ def test_api_extract(vehicle, owner, make_user, browser_for):
     assert other.status_code == 403 and other.get_json()["error"]["code"] == "forbidden"
     duty = browser_for(make_user(role="duty")).get(url)
     assert duty.status_code == 403 and duty.get_json()["error"]["code"] == "reason_required"
+    specialist = browser_for(make_user(role="specialist"))
+    token = csrf_token(specialist)
+    by_url = specialist.get(url, query_string={"reason": "заявка 9"}, headers={"X-CSRFToken": token})
+    assert by_url.status_code == 403  # a reason in the URL is not honoured
+    posted = specialist.post(url, json={"reason": "заявка 9"}, headers={"X-CSRFToken": token})
+    assert posted.status_code == 200 and posted.mimetype == "application/pdf"
+    assert specialist.post(url, json={"reason": ["x"]}, headers={"X-CSRFToken": token}).status_code == 400
     assert browser_for(owner).get("/api/v1/registry/<b>%0a/extract").status_code == 400
     assert browser_for(owner).get("/api/v1/registry/164301999999999/extract").status_code == 404
     response = browser_for(owner).get(url)

@@ -83,18 +83,24 @@ def test_staff_roles_and_reasons(vehicle, make_user, browser_for, audits):
     assert set(body["fields"]) == PUBLIC and body["reason_required"] is True
     page = duty.get("/registry", query_string={"q": VIN}).get_data(as_text=True)
     assert 'name="reason"' in page and OWNER_NAME not in page
-    # a reason without the session's CSRF token (a link from another site) opens nothing
-    assert set(lookup(duty, vin=VIN, reason="заявка 2026-0042").get_json()["fields"]) == PUBLIC
-    forged = duty.get("/registry", query_string={"q": VIN, "reason": "чужая ссылка"}).get_data(as_text=True)
-    assert OWNER_NAME not in forged
+    # a reason in the URL opens nothing (it would reach access logs), with or without a CSRF token
     token = csrf_token(duty)
-    body = duty.get("/api/v1/registry/lookup", query_string={"vin": VIN, "reason": "заявка 2026-0042"},
-                    headers={"X-CSRFToken": token}).get_json()
+    assert set(lookup(duty, vin=VIN, reason="заявка 2026-0042").get_json()["fields"]) == PUBLIC
+    forged = duty.get("/registry", query_string={"q": VIN, "reason": "чужая ссылка", "csrf_token": token})
+    assert OWNER_NAME not in forged.get_data(as_text=True)
+    # a POST without the session's CSRF token (a form on another site) is refused
+    assert duty.post("/api/v1/registry/lookup", json={"vin": VIN, "reason": "x"}).status_code == 400
+    assert duty.post("/registry", data={"q": VIN, "reason": "чужая форма"}).status_code == 400
+    response = duty.post("/api/v1/registry/lookup", json={"vin": VIN, "reason": "заявка 2026-0042"},
+                         headers={"X-CSRFToken": token})
+    body = response.get_json()
     assert set(body["fields"]) == PUBLIC | SERVICE and body["access"] == "staff"
-    page = duty.get("/registry", query_string={"q": VIN, "reason": "заявка 2026-0042",
-                                               "csrf_token": token}).get_data(as_text=True)
-    assert OWNER_NAME in page
+    page = duty.post("/registry", data={"q": VIN, "reason": "заявка 2026-0042", "csrf_token": token})
+    text = page.get_data(as_text=True)
+    assert OWNER_NAME in text and 'method="post"' in text and "reason=" not in text
     assert [e.reason for e in audits("registry_service_view")] == ["staff: заявка 2026-0042"] * 2
+    assert duty.post("/api/v1/registry/lookup", json={"vin": VIN, "reason": 5},
+                     headers={"X-CSRFToken": token}).status_code == 400
     kb_editor = browser_for(make_user(role="kb_editor"))
     assert set(lookup(kb_editor, vin=VIN, reason="любопытно").get_json()["fields"]) == PUBLIC
     assert len(audits("registry_service_view")) == 2

@@ -114,8 +114,8 @@ def test_password_reset_by_email(visitor, new_visitor, mailbox):
     page = other.post("/reset", {"email": "MARIA.IVANOVA@example.ru"})
     assert page.status_code == 200 and "мы отправили на него ссылку" in page.get_data(as_text=True)
     link = reset_link(mailbox, mailbox.email)
-    assert other.client.get(link).status_code == 200
-    response = other.post(link, {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert other.client.get(link, follow_redirects=True).status_code == 200
+    response = other.post("/reset/password", {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     # the link works once; the old password no longer; every old session has ended
     assert other.client.get(link).status_code == 404
@@ -349,3 +349,23 @@ def test_throttling_falls_back_to_in_process_counters_when_redis_is_down(visitor
     for _ in range(2):
         assert visitor.login(login="x@example.ru", password="wrong password!").status_code == 401
     assert visitor.login(login="x@example.ru", password="wrong password!").status_code == 429
+
+
+def test_the_reset_token_leaves_the_url_on_the_first_visit(visitor, new_visitor, mailbox):
+    """Issue 13 item 9: the e-mailed link's token is exchanged for a session value on the first GET
+    and the browser lands on a clean URL; the form posts there; the token works once."""
+    visitor.register_confirmed()
+    visitor.post("/reset", {"email": mailbox.email})
+    link = reset_link(mailbox, mailbox.email)
+    token = link.rsplit("/", 1)[1]
+    opened = visitor.client.get(link)
+    assert opened.status_code == 303 and opened.headers["Location"].endswith("/reset/password")
+    page = visitor.client.get("/reset/password")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and token not in body and 'name="password"' in body
+    assert new_visitor().client.get("/reset/password").status_code == 404  # another browser has no token
+    done = visitor.post("/reset/password", {"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert done.status_code == 302 and token not in done.headers["Location"]
+    assert visitor.client.get("/reset/password").status_code == 404  # used once
+    assert visitor.client.get(link).status_code == 404
+    assert visitor.login(password=NEW_PASSWORD).status_code == 302
