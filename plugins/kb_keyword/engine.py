@@ -19,7 +19,7 @@ from .content import fast_text, plain_text, render_html
 from .decision import Decision, Policy, decide
 from .matching import Document, Hit, Index, MatchSettings, best_fragment
 from .matching.fragment import analyse
-from .matching.ranking import Ranker
+from .matching.ranking import FUSED_POLICY, Ranker, is_fused
 from .models import KbEntry, KbState, KbSynonym
 
 PLUGIN = "kb_keyword"
@@ -168,7 +168,11 @@ class Engine:
 
     def decide(self, hits: list[Hit]) -> Decision:
         """The decision for ranked hits (keys are entry ids) under the configured policy."""
-        policy = Policy.from_settings(plugin_settings(PLUGIN).get("decision", {}))
+        settings = plugin_settings(PLUGIN)
+        if is_fused(hits):  # re-ranked with the sentence encoder: its own calibration and thresholds
+            policy = Policy.from_settings({**FUSED_POLICY, **settings.get("decision_fused", {})})
+        else:
+            policy = Policy.from_settings(settings.get("decision", {}))
         # the core's SEP_BOT_CONFIDENCE_THRESHOLD stays a floor the deployer controls
         floor = float(current_app.config.get("SEP_BOT_CONFIDENCE_THRESHOLD", 0.0))
         if floor > policy.answer_threshold:

@@ -12,6 +12,9 @@ DEFAULTS = {
     # Overrides of decision.Policy: answer_threshold, clarify_threshold (calibrated confidence of
     # the first candidate), choices (at most this many when clarifying), choice_floor.
     "decision": {},
+    # The same when the ranking is fused with a sentence encoder (kb_semantic): its confidence is
+    # calibrated apart, with thresholds from benchmarks/fit_semantic_confidence.py (ranking.FUSED_POLICY).
+    "decision_fused": {},
     # Codes that confirm an address before an answer is mailed to it: [count, window seconds] per
     # client address and per e-mail address (signed-in citizens with a confirmed e-mail need none).
     "mail_codes_per_client": [5, 3600],

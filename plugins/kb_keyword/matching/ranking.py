@@ -16,6 +16,7 @@ stable across folds). Without it the keyword ranking is unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -267,13 +268,54 @@ class Semantic:
         for i in order:
             h = hits[i]
             # the score stays non-negative (the decision compares choices to the first by ratio); the
-            # features gain the fused score and the cosines for the calibrated confidence
+            # features gain the fused score, the cosines and the keyword confidence for the fused one
             out.append(replace(h, score=float(fused[i]) - low + 1e-6,
-                               features=(*h.features[:6], float(fused[i]), float(best[i]), float(entry[i]))))
+                               features=(*h.features[:6], float(fused[i]), float(best[i]), float(entry[i]),
+                                         h.confidence)))
+        confidence = self.confidence(fused_features(out))
+        for n, h in enumerate(out):
+            h.confidence = confidence if n == 0 else min(h.confidence, confidence)
         return out
+
+    confidence_model: tuple[float, ...] = ()
+
+    def confidence(self, features: Sequence[float]) -> float:
+        w = self.confidence_model or FUSED_CONFIDENCE
+        z = w[0] + sum(a * b for a, b in zip(w[1:], features, strict=True))
+        return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
 
     def nbytes(self) -> int:
         return self.store.nbytes()
+
+
+#: The fused confidence's inputs, from the ranked hits: the first's fused score, its lead over the second,
+#: its cosine (question or best phrasing), its cosine to the entry text, the keyword confidence, the
+#: cosine lead over the second, and the fused lead over the third.
+FEATURES = ("fused", "fused_gap", "cosine", "entry_cosine", "keyword_confidence", "cosine_gap", "fused_gap3")
+#: [bias, *weights] of the logistic model over FEATURES, fitted on rutube_faq dev by
+#: benchmarks/fit_semantic_confidence.py (its out-of-fold figures are in benchmarks/results/).
+FUSED_CONFIDENCE: tuple[float, ...] = (-3.727, 0.199, -0.073, 0.037, 1.329, 3.763, 4.435, 0.195)
+#: Thresholds of the decision when the ranking is fused (decision.Policy fields), chosen on the
+#: out-of-fold confidences so that >= 85 % of single answers are right; the keyword-only mode keeps
+#: decision.Policy's own defaults, calibrated for its own confidence.
+#: (2026-12-05: out of fold 0.299 answered, 0.850 of them right; ECE 0.048.)
+FUSED_POLICY = {"answer_threshold": 0.658, "clarify_threshold": 0.05}
+
+
+def fused_features(hits: Sequence[Hit]) -> tuple[float, ...]:
+    """FEATURES of a fused ranking (zeros when there is no hit)."""
+    if not hits or len(hits[0].features) < 10:
+        return (0.0,) * len(FEATURES)
+    a = hits[0].features
+    b = hits[1].features if len(hits) > 1 else None
+    c = hits[2].features if len(hits) > 2 else None
+    return (a[6], a[6] - (b[6] if b else a[6] - 1.0), a[7], a[8], a[9], a[7] - (b[7] if b else 0.0),
+            a[6] - (c[6] if c else a[6] - 1.0))
+
+
+def is_fused(hits: Sequence[Hit]) -> bool:
+    """Whether hits were re-ranked by the semantic signal (so the fused calibration applies)."""
+    return bool(hits) and len(hits[0].features) >= 10
 
 
 def z_scores(values: np.ndarray) -> np.ndarray:

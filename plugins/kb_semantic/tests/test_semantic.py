@@ -52,7 +52,7 @@ def test_with_the_encoder_the_index_carries_vectors_and_ranks_by_the_fused_score
     assert rk.semantic is not None
     assert rk.semantic.store.rows.dtype == np.int8  # stored compactly
     hits = rk.search("как получить выписку", 5)
-    assert len(hits[0].features) == 9  # keyword features + fused score and the two cosines
+    assert len(hits[0].features) == 10  # keyword features + fused score, the two cosines, keyword confidence
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert "demo-ru-005" in shown(ask(client, "как получить выписку"))
 
