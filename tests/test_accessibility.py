@@ -98,7 +98,7 @@ def test_citizen_pages_have_no_serious_or_critical_violations(browser_page, app,
 
 STAFF_PAGES = ("/desk", "/desk/requests/{number}", "/desk/phone", "/desk/canned", "/desk/categories",
                "/desk/profiles", "/desk/kb", "/desk/kb/new", "/desk/bot", "/desk/reports", "/desk/roster",
-               "/desk/calls", "/staff", "/staff/calendar")
+               "/desk/calls", "/staff", "/staff/calendar", "/staff/tokens")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
