@@ -16,7 +16,9 @@ Contributes:
 - the outbox transport ``webhook`` (``sep_transports``) and the end of a delivery that failed for
   good (``sep_on_outbox_failed``);
 - the administrators' page ``/staff/webhooks`` (``sep_blueprints``, ``sep_ui_nav_items``);
-- ``sep webhooks ...`` commands (``sep_cli``).
+- ``sep webhooks ...`` commands (``sep_cli``), ``sep webhooks purge`` for old deliveries;
+- the deliveries that name a deleted account (``identity.checked``) erased with it
+  (``sep_on_user_deleted``).
 """
 
 from __future__ import annotations
@@ -103,3 +105,10 @@ def sep_on_inquiry(inquiry, result):
 @hookimpl
 def sep_on_identity_checked(check):
     events.on_identity_checked(check)
+
+
+@hookimpl
+def sep_on_user_deleted(user, retention):
+    from . import service
+
+    service.forget_user(user)

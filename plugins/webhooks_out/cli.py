@@ -167,3 +167,14 @@ def resend_command(delivery_id: str) -> None:
         _fail(str(exc))
     db.session.commit()
     click.echo(f"queued delivery {again.id}")
+
+
+@group.command("purge")
+@click.option("--older-than-days", type=click.FloatRange(min=0), default=None,
+              help="Default: the retention_days setting (30).")
+@with_appcontext
+def purge_command(older_than_days: float | None) -> None:
+    """Forget delivered and failed deliveries past retention (run daily); pending ones stay."""
+    removed = service.purge(older_than_days)
+    db.session.commit()
+    click.echo(f"purged {removed}")

@@ -3,9 +3,10 @@ function works in the current transaction and audits; the caller commits."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from sep_core import audit, db, plugin_settings, utcnow_naive
 
@@ -126,3 +127,30 @@ def deliveries(limit: int, subscription_id: int | None = None, status: str | Non
     if status:
         query = query.where(Delivery.status == status)
     return list(db.session.execute(query).scalars())
+
+
+def purge(older_than_days: float | None = None) -> int:
+    """Forget delivered and failed deliveries created before the retention period
+    (``retention_days``); pending ones always stay. Returns how many."""
+    days = float(plugin_settings("webhooks_out")["retention_days"] if older_than_days is None else older_than_days)
+    cutoff = utcnow_naive() - timedelta(days=days)
+    result = db.session.execute(delete(Delivery).where(Delivery.status.in_(("delivered", "failed")),
+                                                       Delivery.created_at < cutoff)
+                                .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+
+
+def forget_user(user) -> int:
+    """``sep_on_user_deleted``: the only events that name a person are ``identity.checked`` (its
+    ``user_id``); drop those deliveries of this user, queued or not (the caller commits)."""
+    user_id = getattr(user, "id", None)
+    if user_id is None:
+        return 0
+    rows = db.session.execute(select(Delivery).where(Delivery.event_type == "identity.checked",
+                                                     Delivery.body.contains(f'"user_id":{int(user_id)}'))).scalars()
+    gone = 0
+    for row in rows:
+        if json.loads(row.body).get("data", {}).get("check", {}).get("user_id") == user_id:
+            db.session.delete(row)
+            gone += 1
+    return gone

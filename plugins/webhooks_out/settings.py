@@ -17,12 +17,13 @@ DEFAULTS: dict[str, Any] = {
     "rotation_overlap_hours": 24,   # after a rotation the old secret also signs for this long
     "subscriptions_cache_seconds": 5,  # how long a process trusts "nobody subscribes to this event"
     "log_page_size": 50,            # deliveries shown on /staff/webhooks
+    "retention_days": 30,           # `sep webhooks purge` forgets finished deliveries older than this
 }
 
 
 def check(settings: dict[str, Any]) -> None:
     """Refuse settings that cannot work, at start-up."""
-    for key in ("timeout_seconds", "rotation_overlap_hours", "subscriptions_cache_seconds"):
+    for key in ("timeout_seconds", "rotation_overlap_hours", "subscriptions_cache_seconds", "retention_days"):
         value = settings[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise ConfigError(f"webhooks_out: {key} must be a number of at least 0, not {value!r}")

@@ -203,7 +203,7 @@ def test_a_delivery_that_keeps_failing_fails_for_good_after_max_attempts(make_ap
         assert deliveries(app)[0]["status"] == "failed" and deliveries(app)[0]["attempts"] == 3
 
 
-def test_hook_less_events_cost_nothing_without_subscriptions(app):
+def test_without_subscriptions_the_bot_pays_one_query_per_cache_period(app):
     from sqlalchemy import event
 
     from sep_core import Inquiry, handle_inquiry
@@ -254,3 +254,17 @@ def test_the_verifier_in_the_docs_accepts_deliveries_and_refuses_forgeries(app, 
     rotated = receiver.requests[-1]
     for secret in (receiver.secret, new):
         assert verify(secret, rotated["headers"], rotated["raw"])["type"] == "webhook.test"
+
+
+def test_purge_forgets_finished_deliveries_past_retention_and_keeps_pending_ones(app, receivers, real_time):
+    receiver = receivers()
+    subscription = subscribe(app, receiver)
+    sep(app, "test", str(subscription))
+    deliver_outbox()  # delivered
+    receiver.status = 503
+    sep(app, "test", str(subscription))
+    deliver_outbox()  # pending (retrying)
+    assert sep(app, "purge").strip() == "purged 0"  # not 30 days old yet
+    real_time.advance(days=31)
+    assert sep(app, "purge").strip() == "purged 1"
+    assert [d["status"] for d in deliveries(app)] == ["pending"]

@@ -4,6 +4,7 @@ one body per event built in the cause's transaction, delivered signed, with no p
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from sep_plugins.webhooks_out.models import Delivery
@@ -131,3 +132,18 @@ def test_identity_checked_is_sent_with_the_check_and_committed_by_the_listener(a
     assert event["data"] == {"check": {"id": 17, "status": "passed", "channel": "sms", "user_id": 5,
                                        "created_at": "2026-03-02T07:00:00Z",
                                        "completed_at": "2026-03-02T07:03:00Z"}}
+
+
+def test_deliveries_naming_a_deleted_account_are_erased_with_it(app, receivers, real_time):
+    receiver = receivers()
+    subscribe(receiver, "identity.checked")
+    for check_id, user_id in ((1, 5), (2, 50), (3, 5)):
+        app.extensions["sep"].pm.hook.sep_on_identity_checked(check={
+            "id": check_id, "user_id": user_id, "channel": "sms", "status": "passed",
+            "created_at": None, "completed_at": None})
+    deliver_outbox()
+    deleted = SimpleNamespace(id=5, email=None, phone=None)  # the account being deleted
+    app.extensions["sep"].pm.hook.sep_on_user_deleted(user=deleted, retention="delete")
+    db.session.commit()
+    left = [json.loads(d.body)["data"]["check"]["user_id"] for d in db.session.query(Delivery)]
+    assert left == [50]
