@@ -192,10 +192,10 @@ def register(cli) -> None:
 
     @kb_group.command("reindex")
     def reindex_command() -> None:
-        """Bump the base's version so that every worker rebuilds its index."""
+        """Bump the base's version so that the index is built afresh (once; the workers share it)."""
         from .engine import bump_version
 
-        bump_version()
+        bump_version(full=True)
         db.session.commit()
         click.echo("version bumped")
 

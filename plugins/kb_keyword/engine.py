@@ -1,16 +1,35 @@
-"""The consultant's index per app (one per worker), refreshed when the base's version changes.
+"""The consultant's index, shared by the workers through files, kept fresh entry by entry.
 
-The answer path reads memory only, except for one cheap version check at most every
-``refresh_seconds`` (a single-row SELECT): another worker's edit bumps the version, and the next
-question after the interval rebuilds this worker's index.
+The index of the published entries (per locale) and the entries' texts are written once, as numpy
+arrays, to ``<instance>/kb_index/<build>/`` and memory-mapped by every worker of the instance folder:
+the operating system keeps one copy. ``kb_index/current.json`` names the newest build and the base
+version it holds. The answer path reads memory only, except for one cheap version check at most every
+``refresh_seconds`` (a single-row SELECT). When the version moved, a worker
+
+- loads a newer build another worker (or ``sep kb reindex``) wrote, if there is one;
+- otherwise reads the entries changed since its build (``change_version``) and indexes those alone
+  (:meth:`Index.updated` of the entries' and the phrasings' indexes: the old versions masked, the
+  changed ones in a small segment of their own);
+- builds afresh only when the synonyms changed, ``sep kb reindex`` asked for it, or more than
+  ``DELTA_SHARE`` of the base changed: one worker builds (a file lock), the others wait for it (a small
+  base) or keep answering from the old index (from ``BACKGROUND_REBUILD_FROM`` entries) and load it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
 import threading
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+import numpy as np
 from flask import Flask, current_app
 
 from sep_core import Answer, db, plugin_settings
@@ -19,12 +38,19 @@ from .content import fast_text, plain_text, render_html
 from .decision import Decision, Policy, decide
 from .matching import Document, Hit, Index, MatchSettings, best_fragment
 from .matching.fragment import analyse
-from .matching.ranking import FUSED_POLICY, Ranker, is_fused
+from .matching.index import release_memory
+from .matching.ranking import FUSED_POLICY, Ranker, Semantic, is_fused
 from .models import KbEntry, KbState, KbSynonym
 
 PLUGIN = "kb_keyword"
-#: From this many entries a changed base is re-indexed in a background thread (the old index answers).
+#: From this many entries a whole new index is built in a background thread (the old index answers).
 BACKGROUND_REBUILD_FROM = 5000
+#: Entries changed since the shared build that are indexed alone, as a share of the build (at least
+#: DELTA_MIN); beyond, the index is built afresh.
+DELTA_SHARE = 0.05
+DELTA_MIN = 1000
+#: The folder of the index files, under the instance folder.
+INDEX_FOLDER = "kb_index"
 
 
 @dataclass(frozen=True)
@@ -40,15 +66,155 @@ class EntryView:
     answer_md: str
 
 
+class EntryStore:
+    """Entry views in shared arrays: sorted ids and a JSON text per entry (decoded when asked for)."""
+
+    def __init__(self, ids: np.ndarray, blob: np.ndarray, offsets: np.ndarray) -> None:
+        self.ids, self.blob, self.offsets = ids, blob, offsets
+
+    @classmethod
+    def build(cls, views: list[EntryView]) -> EntryStore:
+        views = sorted(views, key=lambda v: v.id)
+        encoded = [json.dumps([v.external_id, v.question, v.category, v.locale, v.answer_text, v.answer_md],
+                              ensure_ascii=False).encode("utf-8") for v in views]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return cls(np.array([v.id for v in views], dtype=np.int64),
+                   np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    def save(self, folder: Path) -> None:
+        for name in ("ids", "blob", "offsets"):
+            np.save(folder / f"entries.{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> EntryStore:
+        return cls(*(np.load(folder / f"entries.{name}.npy", mmap_mode="r", allow_pickle=False)
+                     for name in ("ids", "blob", "offsets")))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def get(self, entry_id: int) -> EntryView | None:
+        i = int(np.searchsorted(self.ids, entry_id))
+        if i >= len(self.ids) or int(self.ids[i]) != entry_id:
+            return None
+        data = json.loads(self.blob[int(self.offsets[i]):int(self.offsets[i + 1])].tobytes())
+        return EntryView(entry_id, *data)
+
+
+class Entries:
+    """The published entries by id: the shared store with this worker's changed entries on top."""
+
+    def __init__(self, store: EntryStore | None = None, changed: dict[int, EntryView | None] | None = None) -> None:
+        self.store = store or EntryStore.build([])
+        self.changed = changed or {}
+
+    def get(self, entry_id: int, default=None):
+        view = self.changed[entry_id] if entry_id in self.changed else self.store.get(entry_id)
+        return default if view is None else view
+
+    def __getitem__(self, entry_id: int) -> EntryView:
+        view = self.get(entry_id)
+        if view is None:
+            raise KeyError(entry_id)
+        return view
+
+    def __contains__(self, entry_id: object) -> bool:
+        return isinstance(entry_id, int) and self.get(entry_id) is not None
+
+
+@dataclass(frozen=True)
+class State:
+    version: int
+    rebuild_version: int
+    token: str
+
+
+def _view(row) -> EntryView:
+    return EntryView(row.id, row.external_id, row.question, row.category or "", row.locale or "ru",
+                     fast_text(row.answer_md), row.answer_md)
+
+
+def _document(row, view: EntryView) -> Document:
+    return Document(row.id, row.question, view.answer_text, tuple(row.phrasings or ()), tuple(row.keyphrases or ()))
+
+
+def _entry_columns():
+    e = KbEntry
+    return (e.id, e.external_id, e.question, e.category, e.locale, e.answer_md, e.phrasings, e.keyphrases,
+            e.status)
+
+
+def _phrasing_settings(settings: MatchSettings) -> MatchSettings:
+    return settings.with_(answer_gram_weight=0.0, passage_weight=0.0)  # as Ranker.build
+
+
+def _save_ranker(ranker: Ranker, folder: Path) -> None:
+    ranker.index.save(folder / "entries")
+    if ranker.phrasings is not None:
+        ranker.phrasings.save(folder / "phrasings")
+
+
+def _load_ranker(folder: Path, settings: MatchSettings) -> Ranker:
+    phrasings = None
+    if (folder / "phrasings" / "meta.json").exists():
+        phrasings = Index.load(folder / "phrasings", _phrasing_settings(settings))
+    return Ranker(Index.load(folder / "entries", settings), phrasings)
+
+
+def _updated_ranker(base: Ranker, docs: list[Document], removed: list[int], version: int) -> Ranker:
+    """The ranker with changed entries indexed alone: the entries' index without their phrasings, the
+    phrasing index with one document per phrasing (keyed by the entry), both over the shared base."""
+    entries = base.index.updated([replace(d, phrasings=()) for d in docs], removed, version)
+    said = [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
+    phrasings = base.phrasings
+    if phrasings is None and said:
+        phrasings = Index.build([], _phrasing_settings(base.index.settings), base.index.synonym_groups,
+                                base.index.version)
+    if phrasings is not None:
+        phrasings = phrasings.updated(said, removed, version)
+    return Ranker(entries, phrasings, base.rank, base.semantic)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An exclusive lock between the processes sharing the folder (none where fcntl is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class Engine:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.version: int | None = None
+        """The base's version this worker's index answers for."""
+        self.base_version: int | None = None
+        """The version the shared build it loaded was made at (changes after it are indexed alone)."""
+        self.build_name: str | None = None
         self.checked_at = 0.0
         self.stale = False
         """Set by an edit in this worker: check the version on the next question, whatever the interval."""
-        self.indexes: dict[str, Index] = {}
-        self.entries: dict[int, EntryView] = {}
+        self.indexes: dict[str, Ranker] = {}
+        self._bases: dict[str, Ranker] = {}
+        self.entries = Entries()
+        self.full_builds = 0
+        """Whole indexes this worker built (observable: the tests and the deployer's log)."""
+        self.loads = 0
+        """Shared builds this worker loaded."""
+        self.updates = 0
+        """Times it indexed changed entries alone."""
+        self.folder: Path | None = None
+        self._token = ""
         self._sentences: dict[int, tuple] = {}
         self._html: dict[int, str] = {}
         self._copy: dict[int, str] = {}
@@ -59,61 +225,232 @@ class Engine:
         interval = float(plugin_settings(PLUGIN)["refresh_seconds"])
         if not force and not self.stale and self.version is not None and time.monotonic() - self.checked_at < interval:
             return
-        version = current_version()
+        state = current_state()
         self.checked_at = time.monotonic()
         self.stale = False
-        if not force and version == self.version:
+        if not force and state.version == self.version:
             return
-        big = len(self.entries) >= BACKGROUND_REBUILD_FROM
-        if force or not big:
+        if force or self.version is None or len(self.entries.store) < BACKGROUND_REBUILD_FROM:
             with self.lock:
-                if force or version != self.version:
-                    self.rebuild(version)
+                if force or state.version != self.version:
+                    self.refresh(state, force)
         elif self.lock.acquire(blocking=False):
-            # a large base: keep answering from the old index while a thread builds the new one
             app = current_app._get_current_object()  # type: ignore[attr-defined]
-            threading.Thread(target=self._rebuild_in_background, args=(app, version), daemon=True).start()
+            if self._needs_full(state):
+                # a large base: keep answering from the old index while a thread brings the new one
+                threading.Thread(target=self._refresh_in_background, args=(app, state), daemon=True).start()
+            else:
+                try:
+                    self.refresh(state)
+                finally:
+                    self.lock.release()
 
-    def _rebuild_in_background(self, app: Flask, version: int) -> None:
+    def _refresh_in_background(self, app: Flask, state: State) -> None:
         try:
             with app.app_context():
-                self.rebuild(version)
+                self.refresh(state)
                 db.session.remove()
         finally:
             self.lock.release()
 
-    def rebuild(self, version: int) -> None:
-        settings = MatchSettings(**plugin_settings(PLUGIN).get("match", {}))
-        e = KbEntry
-        rows = db.session.execute(
-            db.select(e.id, e.external_id, e.question, e.category, e.locale, e.answer_md, e.phrasings, e.keyphrases)
-            .where(e.status == "published").order_by(e.id))
+    def refresh(self, state: State, force: bool = False) -> None:
+        """Bring the index to ``state`` (the caller holds ``self.lock``): load a newer shared build,
+        index the changed entries alone, or build afresh."""
+        self.folder = Path(current_app.instance_path) / INDEX_FOLDER
+        if force:
+            self.rebuild(state.version, state)
+            return
+        current = self._current()
+        newer = self._usable(current, state) and current["build"] != self.build_name and (
+            self.base_version is None or current["version"] > self.base_version or not self._base_ok(state))
+        if newer and self._load(current):
+            self._apply_changes(state)
+            return
+        if not self._base_ok(state):
+            self.rebuild(state.version, state)
+            return
+        self._apply_changes(state)
+
+    def _needs_full(self, state: State) -> bool:
+        return not self._base_ok(state)
+
+    def _base_ok(self, state: State) -> bool:
+        return (self.base_version is not None and self.build_name is not None
+                and self.base_version >= state.rebuild_version and self._token == state.token)
+
+    # -- shared builds --------------------------------------------------------------------------
+
+    def _settings(self) -> MatchSettings:
+        return MatchSettings(**plugin_settings(PLUGIN).get("match", {}))
+
+    def _settings_key(self) -> str:
+        data = json.dumps(self._settings().__dict__, sort_keys=True, default=list)
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+    def _current(self) -> dict | None:
+        try:
+            return json.loads((self.folder / "current.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _usable(self, current: dict | None, state: State) -> bool:
+        return bool(current and current.get("token") == state.token and current.get("settings") == self._settings_key()
+                    and state.rebuild_version <= current.get("version", -1) <= state.version
+                    and (self.folder / current["build"] / "build.json").exists())
+
+    def _load(self, current: dict) -> bool:
+        folder = self.folder / current["build"]
+        try:
+            meta = json.loads((folder / "build.json").read_text(encoding="utf-8"))
+            settings = self._settings()
+            bases = {loc: _load_ranker(folder / sub, settings) for loc, sub in meta["locales"].items()}
+            store = EntryStore.load(folder)
+        except (OSError, ValueError, KeyError):
+            return False
+        self._install(bases, store, current["version"], current["build"], current["token"])
+        self.loads += 1
+        return True
+
+    def _install(self, bases: dict[str, Ranker], store: EntryStore, version: int, build: str, token: str) -> None:
+        self._bases, self.indexes = bases, dict(bases)
+        self.entries = Entries(store)
+        self.base_version = self.version = version
+        self.build_name, self._token = build, token
+        self._sentences, self._html, self._copy = {}, {}, {}
+        self._bases = self._with_semantic(bases)
+        self.indexes = dict(self._bases)
+
+    def _with_semantic(self, rankers: dict[str, Ranker]) -> dict[str, Ranker]:
+        """Rankers with the semantic signal of the ``sep_text_encoder`` hook (kb_semantic), when a plugin
+        gives an encoder for their locale. Its vectors are this worker's, not shared: they are computed
+        for every published entry of the locale (vectors of unchanged texts reused, so a change encodes
+        only the changed texts), which reads the entries."""
+        hook = current_app.extensions["sep"].pm.hook.sep_text_encoder
+        encoders = {loc: hook(locale=loc) for loc in rankers}
+        if not any(e is not None for e in encoders.values()):
+            return rankers
+        rows = db.session.execute(db.select(*_entry_columns()).where(KbEntry.status == "published")
+                                  .order_by(KbEntry.id))
+        docs: dict[str, list[Document]] = {}
+        for row in rows:
+            view = _view(row)
+            docs.setdefault(view.locale, []).append(_document(row, view))
+        out = {}
+        for loc, ranker in rankers.items():
+            encoder = encoders[loc]
+            if encoder is None:
+                out[loc] = ranker
+                continue
+            mine = docs.get(loc, [])
+            said = [Document(d.key, p) for d in mine for p in d.phrasings if p and p.strip()]
+            old = self.indexes.get(loc)
+            old = old.semantic if old is not None else None
+            semantic = Semantic.build(encoder, mine, said, ranker.rank,
+                                      old if old is not None and old.encoder is encoder else None)
+            out[loc] = Ranker(ranker.index, ranker.phrasings, ranker.rank, semantic)
+        return out
+
+    def rebuild(self, version: int, state: State | None = None) -> None:
+        """Build the whole index afresh and share it (unless another worker built it meanwhile)."""
+        state = state or current_state()
+        self.folder = Path(current_app.instance_path) / INDEX_FOLDER
+        with _file_lock(self.folder / "build.lock"):
+            current = self._current()
+            done = (self._usable(current, state) and current["version"] >= state.version
+                    and current["build"] != self.build_name and self._load(current))
+            if not done:
+                self._build_and_share(state)
+        self._apply_changes(state)
+
+    def _build_and_share(self, state: State) -> None:
+        settings = self._settings()
+        rows = db.session.execute(db.select(*_entry_columns()).where(KbEntry.status == "published")
+                                  .order_by(KbEntry.id))
         synonyms = [s.phrases for s in db.session.execute(db.select(KbSynonym)).scalars()]
-        entries: dict[int, EntryView] = {}
+        views: list[EntryView] = []
         by_locale: dict[str, list[Document]] = {}
         for row in rows:
-            view = entries[row.id] = EntryView(row.id, row.external_id, row.question, row.category or "",
-                                               row.locale or "ru", fast_text(row.answer_md), row.answer_md)
-            by_locale.setdefault(view.locale, []).append(
-                Document(row.id, row.question, view.answer_text, tuple(row.phrasings or ()),
-                         tuple(row.keyphrases or ())))
-        hook = current_app.extensions["sep"].pm.hook.sep_text_encoder
-        indexes = {loc: Ranker.build(docs, settings, synonyms, version, encoder=hook(locale=loc),
-                                     previous=self.indexes.get(loc))
-                   for loc, docs in by_locale.items()}
-        self.indexes, self.entries, self.version, self._sentences, self._html = indexes, entries, version, {}, {}
-        self._copy = {}
+            view = _view(row)
+            views.append(view)
+            by_locale.setdefault(view.locale, []).append(_document(row, view))
+        name = f"v{state.version}-{secrets.token_hex(4)}"
+        folder = self.folder / name
+        tmp = self.folder / f".{name}.tmp"
+        tmp.mkdir(parents=True)
+        subs = {}
+        for i, (loc, docs) in enumerate(by_locale.items()):
+            ranker = Ranker.build(docs, settings, synonyms, state.version)
+            subs[loc] = f"l{i}-{re.sub(r'[^A-Za-z0-9_-]', '_', loc)}"
+            _save_ranker(ranker, tmp / subs[loc])
+            del ranker
+        del by_locale
+        EntryStore.build(views).save(tmp)
+        del views
+        (tmp / "build.json").write_text(json.dumps({"version": state.version, "locales": subs}), encoding="utf-8")
+        os.replace(tmp, folder)
+        pointer = {"build": name, "version": state.version, "token": state.token, "settings": self._settings_key()}
+        part = self.folder / f".current.{os.getpid()}.tmp"
+        part.write_text(json.dumps(pointer), encoding="utf-8")
+        os.replace(part, self.folder / "current.json")
+        self.full_builds += 1
+        release_memory()
+        if not self._load(pointer):
+            raise RuntimeError(f"the index just written to {folder} cannot be read")
+        self._remove_old(name)
+
+    def _remove_old(self, keep: str) -> None:
+        """Earlier builds go (workers that still map their files keep reading them until they move on)."""
+        for path in self.folder.iterdir():
+            if path.is_dir() and path.name != keep and path.name.startswith("v"):
+                shutil.rmtree(path, ignore_errors=True)
+
+    # -- entry by entry -------------------------------------------------------------------------
+
+    def _apply_changes(self, state: State) -> None:
+        """Index the entries changed since the shared build, alone; build afresh if too many changed."""
+        limit = max(DELTA_MIN, int(DELTA_SHARE * len(self.entries.store)))
+        rows = db.session.execute(db.select(*_entry_columns()).where(KbEntry.change_version > self.base_version)
+                                  .order_by(KbEntry.id).limit(limit + 1)).all()
+        if len(rows) > limit:
+            with _file_lock(self.folder / "build.lock"):
+                self._build_and_share(state)
+            return
+        changed: dict[int, EntryView | None] = {}
+        docs: dict[str, list[Document]] = {}
+        for row in rows:
+            if row.status != "published":
+                changed[row.id] = None
+                continue
+            view = changed[row.id] = _view(row)
+            docs.setdefault(view.locale, []).append(_document(row, view))
+        keys = list(changed)
+        indexes = {}
+        for loc in set(self._bases) | set(docs):
+            base = self._bases.get(loc)
+            if base is None:
+                synonyms = next(iter(self._bases.values())).index.synonym_groups if self._bases else []
+                base = self._bases[loc] = Ranker.build([], self._settings(), synonyms, self.base_version)
+            indexes[loc] = _updated_ranker(base, docs.get(loc, []), keys, state.version) if keys else base
+        self.indexes = self._with_semantic(indexes) if keys else indexes
+        self.entries = Entries(self.entries.store, changed)
+        for cache in (self._sentences, self._html, self._copy):
+            for key in keys:
+                cache.pop(key, None)
+        self.version = state.version
+        if keys:
+            self.updates += 1
 
     def warm_up(self, app: Flask) -> str:
-        """Build the index at worker start-up (``sep_startup``) instead of on the first question.
+        """Load (or build) the index at worker start-up (``sep_startup``) instead of on the first question.
 
-        A small base is indexed at once; a large one in a background thread (the first questions
-        wait for it). Returns what happened: ``built``, ``background`` or ``skipped`` (no tables
-        yet, e.g. before ``sep db upgrade``; the first question builds it then)."""
+        A shared build is loaded and the changes since it applied; without one, a small base is indexed
+        at once, a large one in a background thread (the first questions wait for it). Returns what
+        happened: ``loaded``, ``built``, ``background`` or ``skipped`` (no tables yet, e.g. before
+        ``sep db upgrade``; the first question builds it then)."""
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
-            version = current_version()
+            state = current_state()
             count = db.session.execute(db.select(db.func.count(KbEntry.id))
                                        .where(KbEntry.status == "published")).scalar() or 0
         except SQLAlchemyError:
@@ -121,22 +458,24 @@ class Engine:
             db.session.remove()
             return "skipped"
         self.checked_at = time.monotonic()
-        if count < BACKGROUND_REBUILD_FROM:
+        self.folder = Path(app.instance_path) / INDEX_FOLDER
+        if count < BACKGROUND_REBUILD_FROM or self._usable(self._current(), state):
+            loads = self.loads
             with self.lock:
-                self.rebuild(version)
+                self.refresh(state)
             db.session.remove()
-            return "built"
+            return "loaded" if self.loads > loads else "built"
         db.session.remove()
         self.lock.acquire()
-        threading.Thread(target=self._rebuild_in_background, args=(app, version), daemon=True).start()
+        threading.Thread(target=self._refresh_in_background, args=(app, state), daemon=True).start()
         return "background"
 
     # -- answering ----------------------------------------------------------------------------
 
-    def index_for(self, locale: str) -> Index | None:
+    def index_for(self, locale: str) -> Ranker | None:
         return self.indexes.get(locale) or self.indexes.get("ru") or next(iter(self.indexes.values()), None)
 
-    def search(self, question: str, locale: str = "ru", limit: int = 4) -> tuple[Index | None, list[Hit]]:
+    def search(self, question: str, locale: str = "ru", limit: int = 4) -> tuple[Ranker | None, list[Hit]]:
         self.ensure_fresh()
         index = self.index_for(locale)
         if index is None:
@@ -180,7 +519,7 @@ class Engine:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         return decide([(h.key, h.confidence, h.score / top) for h in hits], policy)
 
-    def _answer(self, index: Index, hit: Hit) -> Answer:
+    def _answer(self, index: Ranker, hit: Hit) -> Answer:
         entry = self.entries[hit.key]
         terms = index.highlight_terms(hit)
         weights = {t: index.idf(t) or 1.0 for t in terms}
@@ -213,7 +552,7 @@ class Engine:
             cached = self._copy[entry.id] = f"{entry.question}\n\n{plain_text(entry.answer_md)}"
         return cached
 
-    def _analysed(self, entry: EntryView, index: Index):
+    def _analysed(self, entry: EntryView, index: Ranker):
         """Sentences and stems of an answer, memoised (bounded cache; cleared with the index)."""
         cached = self._sentences.get(entry.id)
         if cached is None:
@@ -229,16 +568,33 @@ def engine(app: Flask | None = None) -> Engine:
 
 
 def current_version() -> int:
-    state = db.session.get(KbState, 1)
-    return state.version if state else 0
+    return current_state().version
 
 
-def bump_version() -> None:
-    """Mark the base changed (in the caller's transaction): every worker rebuilds on its next check."""
+def current_state() -> State:
+    row = db.session.execute(db.select(KbState.version, KbState.rebuild_version, KbState.token)
+                             .where(KbState.id == 1)).first()
+    if row is None:
+        return State(0, 0, "")
+    return State(row.version, row.rebuild_version or 0, row.token or "")
+
+
+def bump_version(full: bool = False) -> int:
+    """Mark the base changed (in the caller's transaction) and return the new version: every worker
+    indexes the entries whose ``change_version`` is above its build's on its next check; with ``full``,
+    the index is built afresh instead (e.g. the synonyms changed)."""
     state = db.session.get(KbState, 1)
     if state is None:
-        db.session.add(KbState(id=1, version=1))
+        state = KbState(id=1, version=1, rebuild_version=0, token=secrets.token_hex(16))
+        db.session.add(state)
     else:
         state.version = KbState.version + 1
+        if not state.token:
+            state.token = secrets.token_hex(16)
     db.session.flush()
+    version = state.version
+    if full:
+        state.rebuild_version = version
+        db.session.flush()
     engine().stale = True
+    return version

@@ -87,7 +87,7 @@ def save_entry(entry: KbEntry | None, data: dict[str, Any], author_id: int | Non
     entry.updated_at = utcnow_naive()
     db.session.flush()
     _add_revision(entry, old, author_id, comment)
-    bump_version()
+    entry.change_version = bump_version()
     return entry
 
 
@@ -128,7 +128,7 @@ def set_synonyms(groups: Iterable[Iterable[str]]) -> int:
         if len(phrases) >= 2:
             db.session.add(KbSynonym(phrases=phrases))
             count += 1
-    bump_version()
+    bump_version(full=True)  # every entry is analysed with the synonyms: a whole new index
     return count
 
 
@@ -201,13 +201,14 @@ def import_rows(rows: Iterable[tuple[int, Any]], author_id: int | None = None, s
         return report
     try:
         new_entries = []
+        version = bump_version()
         for i, (_, data) in enumerate(valid, 1):
             entry = existing.get(data["external_id"]) if data["external_id"] else None
             if entry is not None:
                 save_entry(entry, data, author_id, comment="import")
                 report.updated += 1
             else:
-                entry = KbEntry(**data, created_at=utcnow_naive(), updated_at=utcnow_naive())
+                entry = KbEntry(**data, created_at=utcnow_naive(), updated_at=utcnow_naive(), change_version=version)
                 new_entries.append(entry)
                 report.created += 1
             if len(new_entries) >= 2000:

@@ -29,6 +29,9 @@ class KbEntry(db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="ru", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
+    change_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    """The base's version that last changed this entry: workers index the entries changed since their
+    shared index was built, and only those."""
 
     EDITABLE = ("external_id", "question", "phrasings", "keyphrases", "answer_md", "category", "status", "locale")
 
@@ -64,12 +67,18 @@ class KbSynonym(db.Model):
 
 
 class KbState(db.Model):
-    """One row: the base's version. Every change bumps it; each worker rebuilds its index then."""
+    """One row: the base's version. Every change bumps it; each worker then indexes the changed entries
+    (or, from ``rebuild_version`` on, loads or builds a whole new index)."""
 
     __tablename__ = "kb_keyword_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    rebuild_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """An index built before this version cannot be brought up to date entry by entry (synonyms changed,
+    ``sep kb reindex``)."""
+    token: Mapped[str | None] = mapped_column(String(32))
+    """Random, set with the row: index files of another database (same version numbers) are not used."""
 
 
 class KbQuestion(db.Model):

@@ -545,7 +545,7 @@ class Index:
         self.synonym_groups: list[list[str]] = []
         self._main = _Segment()
         self._delta: _Segment | None = None
-        self._delta_docs: dict[object, Document] = {}
+        self._delta_docs: dict[object, list[Document]] = {}
         self._dead: np.ndarray | None = None
         self._dead_count = 0
         self._dead_keys: frozenset = frozenset()
@@ -583,22 +583,26 @@ class Index:
 
     def updated(self, documents: Iterable[Document] = (), removed: Iterable[object] = (),
                 version: object = None) -> Index:
-        """A new index with ``documents`` added or replacing the entries of the same keys and the
-        ``removed`` keys gone, without rebuilding the base: only the changed entries are indexed.
-        This index is left as it was (readers may keep using it)."""
-        docs = dict(self._delta_docs)
+        """A new index with ``documents`` replacing every document of their keys (several documents
+        may share a key, e.g. an entry's phrasings) and the ``removed`` keys gone, without rebuilding
+        the base: only the changed documents are indexed. This index is left as it was (readers may
+        keep using it)."""
+        docs: dict[object, list[Document]] = {k: list(v) for k, v in self._delta_docs.items()}
         removed = set(removed)
         for key in removed:
             docs.pop(key, None)
+        fresh: dict[object, list[Document]] = {}
         for doc in documents:
-            docs[doc.key] = doc
+            fresh.setdefault(doc.key, []).append(doc)
+        docs.update(fresh)
         new = Index(self.settings)
         new.analyzer = self.analyzer
         new.synonym_groups = self.synonym_groups
         new.version = version if version is not None else self.version
         new._main = self._main
         new._delta_docs = docs
-        new._delta = _build_segment(list(docs.values()), self.settings, self.analyzer, self._main) if docs else None
+        flat = [d for group in docs.values() for d in group]
+        new._delta = _build_segment(flat, self.settings, self.analyzer, self._main) if flat else None
         gone = removed | set(docs) | set(self._dead_keys)
         new._dead_keys = frozenset(gone)
         new._dead = self._main_mask(gone)
@@ -619,7 +623,7 @@ class Index:
 
     @property
     def delta_size(self) -> int:
-        """Entries indexed since the base was built (changed or added)."""
+        """Keys (entries) indexed since the base was built (changed or added)."""
         return len(self._delta_docs)
 
     # -- persistence --------------------------------------------------------------------------

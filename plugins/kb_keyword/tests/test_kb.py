@@ -146,26 +146,100 @@ def test_a_large_base_is_reindexed_in_the_background(app, h, monkeypatch):
     from sep_plugins.kb_keyword import kb
 
     monkeypatch.setattr(engine_module, "BACKGROUND_REBUILD_FROM", 1)
-    h.load_rows([PASSAGES[0]])
+    h.load_rows([PASSAGES[0], PASSAGES[1]])
     eng = engine_module.engine(app)
     assert eng.answers("сменить пароль")[0].external_id == "p-1"
+    assert eng.answers("страничку удалить")[0].external_id == "p-2"  # "удалить" alone
+    builds = eng.full_builds
     # hold the background build until the old index has answered (no race with a fast build)
     release = threading.Event()
     original_rebuild = engine_module.Engine.rebuild
 
-    def held_rebuild(self, version):
+    def held_rebuild(self, version, state=None):
         release.wait(30)
-        original_rebuild(self, version)
+        original_rebuild(self, version, state)
 
     monkeypatch.setattr(engine_module.Engine, "rebuild", held_rebuild)
-    kb.import_rows([(1, PASSAGES[1])])
-    first = eng.answers("удалить канал")  # served from the old index while the new one builds
-    assert all(a.external_id != "p-2" for a in first)
+    kb.set_synonyms([["канал", "страничка"]])  # every entry is analysed anew: a whole new index
+    db.session.commit()
+    first = eng.answers("страничка")  # served from the old index (no synonyms) while the new one builds
+    assert first == []
     release.set()
     deadline = time.monotonic() + 30
     while eng.version != engine_module.current_version() and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert eng.answers("страничка")[0].external_id == "p-2"
+    assert eng.full_builds == builds + 1
+
+
+@pytest.mark.sep_plugin_config("kb_keyword", {"refresh_seconds": 0})
+def test_one_changed_entry_is_indexed_alone_without_a_full_rebuild(app, h):
+    from sep_plugins.kb_keyword import kb
+    from sep_plugins.kb_keyword.engine import engine
+    from sep_plugins.kb_keyword.models import KbEntry
+
+    h.load_rows(PASSAGES + [{"id": f"f-{i}", "title": f"Вопрос номер {i} про справку", "text": "Ответ."}
+                            for i in range(30)])
+    eng = engine(app)
     assert eng.answers("удалить канал")[0].external_id == "p-2"
+    assert eng.answers("пароль")[0].external_id == "p-1"
+    builds, updates = eng.full_builds, eng.updates
+    entry = db.session.execute(db.select(KbEntry).where(KbEntry.external_id == "p-2")).scalar_one()
+    kb.save_entry(entry, {**entry.snapshot(), "question": "Как архивировать канал?",
+                          "answer_md": "Архив канала создаётся в настройках."})
+    db.session.commit()
+    answers = eng.answers("архивировать канал")
+    assert answers[0].external_id == "p-2" and "Архив" in answers[0].extra["answer_text"]
+    assert all(a.external_id != "p-2" for a in eng.answers("удалить"))  # the old wording is gone
+    assert eng.full_builds == builds and eng.updates == updates + 1
+    assert eng.index_for("ru").delta_size == 1 and len(eng.index_for("ru")) == 32
+    # unpublished: out of the answers, still without a full rebuild
+    p1 = db.session.execute(db.select(KbEntry).where(KbEntry.external_id == "p-1")).scalar_one()
+    kb.save_entry(p1, {**p1.snapshot(), "status": "draft"})
+    db.session.commit()
+    assert all(a.external_id != "p-1" for a in eng.answers("сменить пароль"))
+    assert eng.entries.get(p1.id) is None and len(eng.index_for("ru")) == 31
+    assert eng.full_builds == builds
+
+
+@pytest.mark.sep_plugin_config("kb_keyword", {"refresh_seconds": 0})
+def test_two_workers_sharing_the_instance_folder_share_the_index_and_see_each_others_changes(app, make_app, h):
+    from pathlib import Path
+
+    from sep_plugins.kb_keyword import kb
+    from sep_plugins.kb_keyword.engine import INDEX_FOLDER, engine
+    from sep_plugins.kb_keyword.models import KbEntry
+
+    h.load_rows([PASSAGES[0], PASSAGES[1]])
+    db.session.commit()
+    first = engine(app)
+    assert first.answers("удалить канал")[0].external_id == "p-2"
+    assert first.full_builds == 1
+    folder = Path(app.instance_path) / INDEX_FOLDER
+    assert (folder / "current.json").exists()
+    worker = make_app(config={"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]},
+                      create_tables=False, shared_instance=app.config["SEP_INSTANCE_PATH"])
+    second = engine(worker)
+    with worker.app_context(), worker.test_request_context():
+        assert second.answers("удалить канал")[0].external_id == "p-2"
+    assert second.full_builds == 0 and second.loads == 1  # the first worker's files, memory-mapped
+    # an edit in the first worker reaches the second, entry by entry
+    entry = db.session.execute(db.select(KbEntry).where(KbEntry.external_id == "p-1")).scalar_one()
+    kb.save_entry(entry, {**entry.snapshot(), "question": "Как восстановить пароль?"})
+    db.session.commit()
+    with worker.app_context(), worker.test_request_context():
+        assert second.answers("восстановить пароль")[0].title == "Как восстановить пароль?"
+    assert second.full_builds == 0 and second.updates == 1
+    # a change that needs a whole new index is built once: the second worker loads the first's build
+    kb.set_synonyms([["канал", "страничка"]])
+    db.session.commit()
+    assert first.answers("страничка")[0].external_id == "p-2"
+    with worker.app_context(), worker.test_request_context():
+        assert second.answers("страничка")[0].external_id == "p-2"
+    assert first.full_builds == 2 and second.full_builds == 0 and second.loads == 2
+    assert second.build_name == first.build_name
+    builds = [p for p in folder.iterdir() if p.is_dir()]
+    assert [p.name for p in builds] == [first.build_name]  # the older build was removed
 
 
 @pytest.mark.sep_plugin_config("kb_keyword", {"refresh_seconds": 600})
