@@ -46,9 +46,9 @@ PLUGIN = "kb_keyword"
 #: From this many entries a whole new index is built in a background thread (the old index answers).
 BACKGROUND_REBUILD_FROM = 5000
 #: Entries changed since the shared build that are indexed alone, as a share of the build (at least
-#: DELTA_MIN); beyond, the index is built afresh.
+#: DELTA_MIN; none on an empty build); beyond, the index is built afresh.
 DELTA_SHARE = 0.05
-DELTA_MIN = 1000
+DELTA_MIN = 20
 #: The folder of the index files, under the instance folder.
 INDEX_FOLDER = "kb_index"
 
@@ -275,8 +275,10 @@ class Engine:
         return not self._base_ok(state)
 
     def _base_ok(self, state: State) -> bool:
+        # a base built before the state row existed (no token yet) holds every entry of version 0
+        same_base = self._token == state.token or (self._token == "" and self.base_version == 0)
         return (self.base_version is not None and self.build_name is not None
-                and self.base_version >= state.rebuild_version and self._token == state.token)
+                and self.base_version >= state.rebuild_version and same_base)
 
     # -- shared builds --------------------------------------------------------------------------
 
@@ -408,7 +410,8 @@ class Engine:
 
     def _apply_changes(self, state: State) -> None:
         """Index the entries changed since the shared build, alone; build afresh if too many changed."""
-        limit = max(DELTA_MIN, int(DELTA_SHARE * len(self.entries.store)))
+        based = len(self.entries.store)
+        limit = max(DELTA_MIN, int(DELTA_SHARE * based)) if based else 0  # an empty build: build afresh
         rows = db.session.execute(db.select(*_entry_columns()).where(KbEntry.change_version > self.base_version)
                                   .order_by(KbEntry.id).limit(limit + 1)).all()
         if len(rows) > limit:
