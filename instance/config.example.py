@@ -32,8 +32,11 @@ SEP_PLUGIN_CONFIG = {}
 
 # Shown in the header; "" uses the translated default name.
 SEP_SITE_NAME = ""
-# The public address of the site, used in e-mails and the OpenAPI document.
-SEP_PUBLIC_URL = "http://127.0.0.1:5000"
+# The public address of the site, used in e-mails and the OpenAPI document, e.g.
+# "https://help.example.org" (set it in production). None: http://127.0.0.1:5000 in development
+# (`make run PORT=...` sets it to match); in production the address the citizen used for the page
+# that sent the e-mail, and password-reset links go out as a path only (a Host header is not trusted).
+SEP_PUBLIC_URL = None
 
 # None: SQLite file instance/sep.sqlite3. Production: PostgreSQL, e.g.
 # "postgresql+psycopg://sep:password@127.0.0.1:5432/sep" (install the "postgres" extra).

@@ -35,6 +35,7 @@ from .extensions import csrf, db, login_manager
 from .http import HttpResult, JsonHttp, retry_after_seconds
 from .i18n import gettext, lazy_gettext, ngettext
 from .inputs import clean_text, large_body, raw_text
+from .links import public_url
 from .logbuffer import flush_logs, log_row
 from .mail import send_mail
 from .models import ROLES, STAFF_ROLES, AuditEntry, InquiryLog, OutboxMessage, User
@@ -139,6 +140,7 @@ __all__ = [
     "now",
     "plugin_settings",
     "prune_inbound_events",
+    "public_url",
     "rate_limiter",
     "raw_text",
     "registry_extract",

@@ -182,7 +182,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             "description": "JSON API of the help desk. "
                            'Errors are {"error": {"code", "message"}} with a 4xx status.',
         },
-        "servers": [{"url": current_app.config.get("SEP_PUBLIC_URL", "/")}],
+        "servers": [{"url": current_app.config.get("SEP_PUBLIC_URL") or "/"}],
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR_SCHEMA},

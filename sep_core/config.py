@@ -7,6 +7,7 @@ the same names.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 from flask import Flask
 
 from .errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def builtin_plugin_names() -> list[str]:
@@ -34,7 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "SEP_PLUGINS": None,  # None: every built-in plugin
     "SEP_PLUGIN_CONFIG": {},
     "SEP_SITE_NAME": "",
-    "SEP_PUBLIC_URL": "http://127.0.0.1:5000",
+    # The site's public address for links in e-mails and chats. None: http://127.0.0.1:5000 in
+    # development; in production the address the citizen used (see sep_core.links.public_url).
+    "SEP_PUBLIC_URL": None,
     "SQLALCHEMY_DATABASE_URI": None,  # None: SQLite file in the instance folder
     "SECRET_KEY": None,
     "BABEL_DEFAULT_LOCALE": "ru",
@@ -149,6 +154,17 @@ def _finish(app: Flask) -> None:
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         # psycopg 3 is the supported driver; accept the plain URL deployers usually have.
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][13:]
+    if not cfg.get("SEP_PUBLIC_URL"):
+        cfg["SEP_PUBLIC_URL_SET"] = False
+        if production:
+            log.warning("SEP_PUBLIC_URL is not set: links in e-mails use the address of the page that sent "
+                        "them, and password-reset links are not sent as absolute links. Set it to the "
+                        "site's https address.")
+            cfg["SEP_PUBLIC_URL"] = ""
+        else:
+            cfg["SEP_PUBLIC_URL"] = "http://127.0.0.1:5000"
+    else:
+        cfg["SEP_PUBLIC_URL_SET"] = True
     if cfg["SEP_MAIL_BACKEND"] is None:
         cfg["SEP_MAIL_BACKEND"] = "smtp" if production else "file"
     if cfg["SEP_MAIL_BACKEND"] not in ("smtp", "file"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 from flask_login import login_user, logout_user
 
 from sep_core import (
@@ -24,6 +24,7 @@ from sep_core import (
     drafts,
     now,
     plugin_settings,
+    public_url,
     utcnow_naive,
 )
 from sep_core.accounts import ensure_session_token, hash_password, rotate_session, verify_password
@@ -334,7 +335,7 @@ def request_reset(email: str, ip: str) -> None:
     if user is None or not user.active:
         return
     token = codes.issue_token(user.id, "reset", float(settings()["reset_ttl_minutes"]))
-    link = current_app.config["SEP_PUBLIC_URL"].rstrip("/") + f"/reset/{token}"
+    link = public_url(f"/reset/{token}", secret=True)
     delivery.send_notice(
         user, N_("Password reset"),
         N_("Hello!\n\nTo set a new password, open this link within %(minutes)s minutes:\n%(link)s\n\n"

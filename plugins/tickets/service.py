@@ -28,6 +28,7 @@ from sep_core import (
     db,
     now,
     plugin_settings,
+    public_url,
     send_mail,
     utcnow_naive,
 )
@@ -251,7 +252,7 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
             audit(registered_by, "ticket_registered", "ticket", ticket.number, reason=f"channel {channel}")
         _notify(ticket, _l("Your request %(number)s has been received."), _l(
             "We have received your request %(number)s. The deadline for an answer is %(due)s (Moscow time)."),
-            with_rule=True)
+            with_rule=True, kind="received")
         hook().sep_on_ticket_created(ticket=ticket)
         if before_commit is not None:
             db.session.flush()
@@ -428,11 +429,21 @@ def _owner(ticket: Ticket) -> User | None:
 
 def request_url(ticket: Ticket) -> str:
     """The absolute address of the citizen's page of the request (for e-mails)."""
-    return current_app.config["SEP_PUBLIC_URL"].rstrip("/") + "/requests/" + ticket.number
+    return public_url("/requests/" + ticket.number)
 
 
-def _notify(ticket: Ticket, short, body, extra: str = "", with_rule: bool = False) -> None:
-    """An in-cabinet notification and an e-mail (through the outbox) in the citizen's language."""
+#: What may be e-mailed to the citizen (setting ``email_notifications``); "status" (the request's
+#: internal moves: taken, escalated, resumed) is never e-mailed, only shown in the cabinet.
+EMAIL_KINDS = ("received", "reply", "answer", "documents", "identity", "requirements", "closed")
+
+
+def _emails_for(kind: str) -> bool:
+    return kind in EMAIL_KINDS and kind in plugin_settings("tickets")["email_notifications"]
+
+
+def _notify(ticket: Ticket, short, body, extra: str = "", with_rule: bool = False, kind: str = "status") -> None:
+    """An in-cabinet notification, and an e-mail (through the outbox) in the citizen's language when
+    ``kind`` is among the ``email_notifications`` setting."""
     owner = _owner(ticket)
     locale = (owner.locale if owner else None) or "ru"
     due = sla.from_naive_utc(ticket.due_at).strftime("%d.%m.%Y %H:%M") if ticket.due_at else "—"
@@ -450,7 +461,7 @@ def _notify(ticket: Ticket, short, body, extra: str = "", with_rule: bool = Fals
         db.session.add(Notification(user_id=owner.id, ticket_id=ticket.id, text=text[:300],
                                     created_at=utcnow_naive()))
     address = ticket.email or (owner.email if owner else "")
-    if address:
+    if address and _emails_for(kind):
         send_mail(address, subject[:200], mail_body)
 
 
@@ -549,7 +560,7 @@ def answer(ticket: Ticket, staff: User, body: str, files=()) -> Message:
             ticket.assignee_id = staff.id
         set_status(ticket, "answered", staff)
         _notify(ticket, _l("Staff have answered your request %(number)s."),
-                _l("There is an answer to your request %(number)s:"), extra=body)
+                _l("There is an answer to your request %(number)s:"), extra=body, kind="answer")
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -570,7 +581,7 @@ def request_documents(ticket: Ticket, staff: User, which: str) -> None:
     set_status(ticket, "waiting_documents", staff)
     _notify(ticket, _l("Staff need more documents for your request %(number)s."),
             _l("To go on with your request %(number)s we need these documents. Upload them on the request's "
-               "page:"), extra=which)
+               "page:"), extra=which, kind="documents")
     _commit()
 
 
@@ -592,7 +603,7 @@ def request_identity(ticket: Ticket, staff: User, channel: str, reason: str) -> 
     set_status(ticket, "waiting_identity", staff)
     _notify(ticket, _l("Please confirm your identity for your request %(number)s."),
             _l("Staff ask you to confirm your identity for the request %(number)s with the code we have sent "
-               "through another channel."))
+               "through another channel."), kind="identity")
     _commit()
 
 
@@ -627,7 +638,7 @@ def request_requirement(ticket: Ticket, staff: User, items: list[dict], text: st
     set_status(ticket, "waiting_requirement", staff)
     _notify(ticket, _l("Your computer needs an update for your request %(number)s."),
             _l("To go on with your request %(number)s please do the following and then tell us on the request's "
-               "page:"), extra="\n".join("- " + a["name"] for a in asked))
+               "page:"), extra="\n".join("- " + a["name"] for a in asked), kind="requirements")
     _commit()
 
 
@@ -743,7 +754,8 @@ def staff_close(ticket: Ticket, staff: User) -> None:
     if ticket.status == "closed":
         return
     set_status(ticket, "closed", staff)
-    _notify(ticket, _l("Your request %(number)s is closed."), _l("Your request %(number)s has been closed."))
+    _notify(ticket, _l("Your request %(number)s is closed."), _l("Your request %(number)s has been closed."),
+            kind="closed")
     _commit()
 
 
@@ -757,7 +769,7 @@ def close_expired_answers() -> int:
         set_status(ticket, "closed", None)
         _notify(ticket, _l("Your request %(number)s is closed."),
                 _l("Your request %(number)s has been closed: the period for reopening it is over. If you still "
-                   "need help, please file a new request."))
+                   "need help, please file a new request."), kind="closed")
     db.session.commit()
     return len(tickets)
 

@@ -8,6 +8,11 @@ DEFAULTS = {
     # The home page, the request form and page, the e-mails, the desk and the API all read these two.
     "deadline_policy": "clock_hours_on_working_days",
     "deadline_hours": 24,
+    # What the citizen is e-mailed about (every change also shows in the cabinet): "answer" (the
+    # staff's answer), "reply" (a public message that does not answer yet), "documents", "identity",
+    # "requirements" (staff ask the citizen for something); optional: "received" (the filing, with
+    # its deadline), "closed". Internal status changes (taken, escalated, resumed) are never e-mailed.
+    "email_notifications": ["answer", "reply", "documents", "identity", "requirements"],
     # The citizen may reopen an answered request within this many days; later it is closed for good.
     "reopen_days": 14,
     # Attachment limits (bytes and count), per file and per request.

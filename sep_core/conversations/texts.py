@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 
+from .. import links
 from ..domain import Answer, InquiryResult, RouteAction
 from ..i18n import gettext as _
 
@@ -41,7 +42,7 @@ def in_citizen_locale(user=None) -> Iterator[str]:
 
 def public_url(path: str) -> str:
     """An absolute link to a page of the site, from ``SEP_PUBLIC_URL``."""
-    return current_app.config["SEP_PUBLIC_URL"].rstrip("/") + "/" + path.lstrip("/")
+    return links.public_url(path)
 
 
 def request_url() -> str:

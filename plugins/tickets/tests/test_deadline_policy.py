@@ -141,7 +141,8 @@ RULE_RU = ("Мы отвечаем в течение 24 часов; считаю�
 
 @pytest.mark.parametrize("policy", ["clock_hours_on_working_days", "working_hours"])
 def test_home_request_page_email_and_desk_agree(make_app, clock, h, policy):
-    app = make_app(config={"SEP_PLUGIN_CONFIG": {"tickets": {"deadline_policy": policy, "deadline_hours": 16}}})
+    app = make_app(config={"SEP_PLUGIN_CONFIG": {"tickets": {"deadline_policy": policy, "deadline_hours": 16,
+                                                             "email_notifications": ["received"]}}})
     with app.app_context():
         check_agreement(app, app.test_client(), clock, h, policy)
 
