@@ -13,6 +13,7 @@ import pytest
 
 from sep_core import User, db
 from sep_core.accounts import hash_password
+from sep_core.plugins import installed_plugins
 from sep_core.testing import csrf_token, sign_in
 
 pytestmark = pytest.mark.sep_plugins("identity_check", "calendar_ru", "tickets", "channel_web")
@@ -166,3 +167,54 @@ def test_only_admins_upload(client, clock):
         "csrf_token": csrf_token(client), "file": (io.BytesIO(body), "2028.json")},
         content_type="multipart/form-data")
     assert response.status_code == 403
+
+
+#: GET routes without path arguments that need a query (answered with it below) or a state the
+#: walk does not make: the sign-up pages redirect a signed-in visitor, the reset form needs a link.
+NEEDS_MORE = {"/api/v1/availability", "/api/v1/deadline", "/api/v1/registry/lookup", "/desk/calls/lookup",
+              "/register", "/confirm", "/reset/password"}
+
+
+@pytest.mark.sep_plugins(*installed_plugins())  # every built-in plugin: every page of the product
+@pytest.mark.parametrize("years", [(2029, 2031)])
+def test_years_past_the_last_loaded_one_every_page_answers_with_the_staff_warning(app, client, clock, years):
+    """Issue 13 item 10: the shipped data end years before the clock; one server keeps running from
+    December 2029 to December 2031 (the calendar is rebuilt as the clock moves). Every page a
+    signed-in citizen and an administrator can open answers 200; staff pages carry the warning
+    naming the year, citizens' pages do not."""
+    from sep_plugins.calendar_ru import state
+
+    citizen, admin = _user("ivan@example.org", "citizen"), _user("admin@example.org", "admin")
+    assert max(state.current().years) < min(years) - 1  # more than a year past the last loaded year
+    for year in years:
+        clock.set(f"{year}-12-22T10:00:00")
+        sign_in(client, citizen)
+        number = _file_request(client)
+        with_args = [f"/calendar?year={year}", f"/calendar?year={year + 1}", f"/calendar/{year}.ics",
+                     f"/calendar/{year + 1}.ics", f"/api/v1/calendar/{year}", f"/api/v1/calendar/{year + 1}",
+                     "/api/v1/tickets/estimate?category=extract",
+                     f"/api/v1/tickets/estimate?category=extract&at={year}-12-30T17:00:00%2B03:00",
+                     f"/api/v1/availability?service=tickets&at={year}-12-31T10:00:00%2B03:00",
+                     f"/api/v1/deadline?service=tickets&from={year}-12-30T10:00:00%2B03:00&hours=40"]
+        for who, extra in ((citizen, [f"/requests/{number}"]), (admin, [f"/desk/requests/{number}"])):
+            sign_in(client, who)
+            paths = [rule.rule for rule in app.url_map.iter_rules()
+                     if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/static")
+                     and rule.rule not in NEEDS_MORE and not rule.rule.endswith(".csv")]
+            failed = []
+            for path in paths + with_args + extra:
+                response = client.get(path)
+                if who is citizen and (response.status_code == 403 or path.startswith(("/desk", "/staff"))):
+                    continue  # staff pages: refused to citizens, as on any day
+                if response.status_code != 200:
+                    failed.append((path, response.status_code))
+                    continue
+                if response.mimetype == "text/html":
+                    html = response.get_data(as_text=True)
+                    if who is admin and (WARNING_ID not in html or str(year) not in html):
+                        failed.append((path, "no warning"))
+                    if who is citizen and WARNING_ID in html:
+                        failed.append((path, "warning shown to a citizen"))
+            assert not failed, (year, who.role, failed)
+        days = {d["date"]: d for d in client.get(f"/api/v1/calendar/{year + 1}").get_json()["days"]}
+        assert days[f"{year + 1}-01-01"]["working"] is False  # the fallback's fixed holidays
