@@ -88,7 +88,7 @@ class EntryStore:
 
     @classmethod
     def load(cls, folder: Path) -> EntryStore:
-        return cls(*(np.load(folder / f"entries.{name}.npy", mmap_mode="r", allow_pickle=False)
+        return cls(*(np.load(folder / f"entries.{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
                      for name in ("ids", "blob", "offsets")))
 
     def __len__(self) -> int:

@@ -46,8 +46,21 @@ def grams(value: str, stop: frozenset[str] = frozenset(), sizes: tuple[int, ...]
     return out
 
 
+_CODES: dict[str, int] = {}
+
+
 def gram_code(gram: str) -> int:
-    """The integer of a gram (-1 for a character outside the tokens' alphabet)."""
+    """The integer of a gram (-1 for a character outside the tokens' alphabet); memoised."""
+    code = _CODES.get(gram)
+    if code is not None:
+        return code
+    if len(_CODES) >= 200_000:
+        _CODES.clear()
+    code = _CODES[gram] = _gram_code(gram)
+    return code
+
+
+def _gram_code(gram: str) -> int:
     code = 0
     for ch in gram:
         c = _CODE.get(ch)
@@ -234,6 +247,38 @@ class GramModel:
         if last - first == 1:
             return w / self.norms[first]
         return w / np.repeat(self.norms[first:last], np.diff(self.offsets[first:last + 1]))
+
+    def similarities(self, query: np.ndarray, texts: np.ndarray) -> np.ndarray:
+        """The similarity of the query to each of ``texts`` (numbers), in one pass over their vectors."""
+        texts = np.asarray(texts, dtype=np.int64)
+        starts = self.offsets[texts]
+        lens = self.offsets[texts + 1] - starts
+        ends = np.cumsum(lens)
+        firsts = ends - lens
+        idx = np.repeat(starts - firsts, lens) + np.arange(int(ends[-1]) if len(ends) else 0)
+        ids = self.ids[idx]
+        w = _LOG_TF[self.counts[idx]] * self.idf[ids]
+        w = w / np.repeat(self.norms[texts], lens)
+        products = query[ids] * w
+        out = np.zeros(len(texts), dtype=np.float32)
+        full = lens > 0
+        if full.any():
+            out[full] = np.add.reduceat(products, firsts[full])
+        return out
+
+    def best_of_many(self, query: np.ndarray, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """:meth:`best_of` for several ranges of texts at once (0 for an empty range)."""
+        firsts, lasts = np.asarray(firsts, dtype=np.int64), np.asarray(lasts, dtype=np.int64)
+        counts = np.maximum(lasts - firsts, 0)
+        out = np.zeros(len(firsts), dtype=np.float32)
+        if not counts.any():
+            return out
+        ends = np.cumsum(counts)
+        texts = np.repeat(firsts - (ends - counts), counts) + np.arange(int(ends[-1]))
+        sims = self.similarities(query, texts)
+        full = counts > 0
+        out[full] = np.maximum.reduceat(sims, (ends - counts)[full])
+        return out
 
     def similarity(self, query: np.ndarray, doc: int) -> float:
         start, end = self.offsets[doc], self.offsets[doc + 1]

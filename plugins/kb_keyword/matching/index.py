@@ -241,6 +241,8 @@ class _Segment:
         self.p_ids = np.zeros(0, np.int32)
         self.p_weights = np.zeros(0, np.float32)
         self.p_offsets = np.zeros(1, np.int64)
+        self._tids: dict[str, int] = {}
+        """Term ids of the terms asked about (bounded memo)."""
 
     # -- terms --------------------------------------------------------------------------------
 
@@ -259,6 +261,15 @@ class _Segment:
         return self.stems.index(term)
 
     def tid(self, term: str) -> int:
+        cache = self._tids
+        tid = cache.get(term)
+        if tid is None:
+            if len(cache) >= 100_000:
+                cache.clear()
+            tid = cache[term] = self._tid(term)
+        return tid
+
+    def _tid(self, term: str) -> int:
         code = self.code(term)
         if code < 0 or not len(self.tcode):
             return -1
@@ -657,8 +668,9 @@ class Index:
         index = cls(settings)
         index.version = meta.get("version")
         index._set_synonyms(meta.get("synonyms", []))
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
-                  for name in meta["arrays"]}
+        # plain ndarray views of the mappings: np.memmap's Python-level indexing costs on every lookup
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r" if mmap else None,
+                                allow_pickle=False).view(np.ndarray) for name in meta["arrays"]}
         index._main = _Segment.from_arrays(arrays, meta, settings, index.analyzer.stop)
         index._finish()
         return index
@@ -834,26 +846,36 @@ class Index:
         lead = float(final[top].max())
         cands = []
         qgrams = grams(query.normalized, self.analyzer.stop) if self.grams is not None else None
-        qvecs: dict[int, tuple] = {}
         pscores: dict[int, np.ndarray | None] = {}
-        for d in top:
-            seg, local = self._segment_of(d)
-            vecs = qvecs.get(id(seg))
-            if vecs is None:
-                qvec = seg.grams.query(qgrams) if seg.grams is not None and qgrams is not None else None
-                avec = seg.answer_grams.query(qgrams) if seg.answer_grams is not None and qgrams is not None else None
-                vecs = qvecs[id(seg)] = (qvec, avec)
-            qvec, avec = vecs
-            sim = seg.grams.similarity(qvec, local) if qvec is not None else 0.0
+        # the n-gram similarities of the candidates, one pass per segment and model
+        sims = np.zeros(len(top), dtype=np.float32)
+        asims = np.zeros(len(top), dtype=np.float32)
+        top_arr = np.asarray(top, dtype=np.int64)
+        for seg, offset in self._segments:
+            mine = (top_arr >= offset) & (top_arr < offset + seg.n)
+            if qgrams is None or not mine.any():
+                continue
+            local = top_arr[mine] - offset
+            if seg.grams is not None:
+                qvec = seg.grams.query(qgrams)
+                if qvec is not None:
+                    sims[mine] = seg.grams.similarities(qvec, local)
+            if seg.answer_grams is not None:
+                avec = seg.answer_grams.query(qgrams)
+                if avec is not None:
+                    po = seg.passage_offsets
+                    asims[mine] = seg.answer_grams.best_of_many(avec, po[local], po[local + 1])
+        for i, d in enumerate(top):
+            sim, asim = float(sims[i]), float(asims[i])
             combined = float(final[d]) / lead + s.gram_weight * sim
-            po = seg.passage_offsets
             if s.passage_weight:
+                seg, local = self._segment_of(d)
+                po = seg.passage_offsets
                 if id(seg) not in pscores:
                     pscores[id(seg)] = self._passage_scores(seg, query, total_idf)
                 pscore = pscores[id(seg)]
                 if pscore is not None and po[local + 1] > po[local]:
                     combined += s.passage_weight * float(pscore[po[local]:po[local + 1]].max())
-            asim = seg.answer_grams.best_of(avec, int(po[local]), int(po[local + 1])) if avec is not None else 0.0
             combined += s.answer_gram_weight * asim
             cands.append((combined, sim, d, asim))
         cands.sort(key=lambda c: (-c[0], c[2]))
