@@ -213,6 +213,8 @@ class Engine:
         """Shared builds this worker loaded."""
         self.updates = 0
         """Times it indexed changed entries alone."""
+        self.child_builds = 0
+        """Of the full builds, those a forked child process made."""
         self.folder: Path | None = None
         self._token = ""
         self._sentences: dict[int, tuple] = {}
@@ -365,6 +367,49 @@ class Engine:
         self._apply_changes(state)
 
     def _build_and_share(self, state: State) -> None:
+        """Build the whole index into a new folder, point ``current.json`` at it and load it.
+
+        Where the system can fork (and ``build_in_child`` is on), a child process reads the entries and
+        builds: the worker's own memory never holds the entries' Python objects nor the build's peak
+        (they stay fragmented in its heap otherwise); it only maps the result like the other workers."""
+        name = f"v{state.version}-{secrets.token_hex(4)}"
+        built = False
+        if hasattr(os, "fork") and plugin_settings(PLUGIN).get("build_in_child", True):
+            built = self._build_in_child(state, name)
+            self.child_builds += built
+        if not built:
+            self._build_files(state, name)
+        pointer = {"build": name, "version": state.version, "token": state.token, "settings": self._settings_key()}
+        part = self.folder / f".current.{os.getpid()}.tmp"
+        part.write_text(json.dumps(pointer), encoding="utf-8")
+        os.replace(part, self.folder / "current.json")
+        self.full_builds += 1
+        release_memory()
+        if not self._load(pointer):
+            raise RuntimeError(f"the index just written to {self.folder / name} cannot be read")
+        self._remove_old(name)
+
+    def _build_in_child(self, state: State, name: str) -> bool:
+        """:meth:`_build_files` in a forked child with its own database connection; False if it failed
+        (the caller then builds in this process)."""
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 1
+            try:
+                db.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+                db.session.registry.clear()  # a new session on a new connection, the parent's left alone
+                self._build_files(state, name)
+                code = 0
+            except BaseException:  # reported by the exit status; the parent then builds itself
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status) == 0 and (self.folder / name / "build.json").exists()
+
+    def _build_files(self, state: State, name: str) -> None:
         settings = self._settings()
         rows = db.session.execute(db.select(*_entry_columns()).where(KbEntry.status == "published")
                                   .order_by(KbEntry.id))
@@ -375,7 +420,6 @@ class Engine:
             view = _view(row)
             views.append(view)
             by_locale.setdefault(view.locale, []).append(_document(row, view))
-        name = f"v{state.version}-{secrets.token_hex(4)}"
         folder = self.folder / name
         tmp = self.folder / f".{name}.tmp"
         tmp.mkdir(parents=True)
@@ -390,21 +434,14 @@ class Engine:
         del views
         (tmp / "build.json").write_text(json.dumps({"version": state.version, "locales": subs}), encoding="utf-8")
         os.replace(tmp, folder)
-        pointer = {"build": name, "version": state.version, "token": state.token, "settings": self._settings_key()}
-        part = self.folder / f".current.{os.getpid()}.tmp"
-        part.write_text(json.dumps(pointer), encoding="utf-8")
-        os.replace(part, self.folder / "current.json")
-        self.full_builds += 1
-        release_memory()
-        if not self._load(pointer):
-            raise RuntimeError(f"the index just written to {folder} cannot be read")
-        self._remove_old(name)
 
     def _remove_old(self, keep: str) -> None:
         """Earlier builds go (workers that still map their files keep reading them until they move on)."""
         for path in self.folder.iterdir():
             if path.is_dir() and path.name != keep and path.name.startswith("v"):
                 shutil.rmtree(path, ignore_errors=True)
+            elif path.is_dir() and path.name.startswith(".v") and time.time() - path.stat().st_mtime > 3600:
+                shutil.rmtree(path, ignore_errors=True)  # left by a build that died
 
     # -- entry by entry -------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 DEFAULTS = {
     # Seconds between checks of the base's version (a one-row SELECT) on the answer path.
     "refresh_seconds": 2.0,
+    # Build a whole new index in a forked child process (POSIX): the worker then only maps the files.
+    "build_in_child": True,
     # Alternatives shown under an answer ("maybe you meant...").
     "alternatives": 3,
     # Where a question the consultant cannot answer goes (the question is kept server-side as the draft).
