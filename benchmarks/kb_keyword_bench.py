@@ -447,6 +447,205 @@ def http_throughput(questions: list[str], seconds: float = 5.0, clients: int = 4
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# -- consultant v2 (issue 12): keyword vs fused with the sentence encoder, decisions, curation, scale ---
+
+def _policy(fused: bool):
+    from sep_plugins.kb_keyword.decision import Policy
+    from sep_plugins.kb_keyword.matching.ranking import FUSED_POLICY
+
+    return Policy(**FUSED_POLICY) if fused else Policy(answer_threshold=max(Policy().answer_threshold, THRESHOLD))
+
+
+def decided(ranker, questions: list[dict], fused: bool) -> dict:
+    """Ranking metrics and what the citizen is shown (kb_keyword's decision under the mode's own policy)."""
+    from sep_plugins.kb_keyword.decision import decide
+
+    policy = _policy(fused)
+    ranked, answered, answered_ok, shown_ok, clarified = [], 0, 0, 0, 0
+    for q in questions:
+        hits = ranker.search(q["question"], 10)
+        ranked.append([h.key for h in hits])
+        top = hits[0].score if hits and hits[0].score > 0 else 1.0
+        d = decide([(h.key, h.confidence, h.score / top) for h in hits], policy)
+        ok = set(q["answer_ids"])
+        answered += d.kind == "answer"
+        answered_ok += d.kind == "answer" and d.shown[0] in ok
+        clarified += d.kind == "clarify"
+        shown_ok += bool(ok & set(d.shown))
+    n = len(questions)
+    out = metrics(ranked, questions)
+    out.update({"answered": answered / n, "answered_correct": answered_ok / answered if answered else 0.0,
+                "clarified": clarified / n, "right_entry_shown": shown_ok / n})
+    return out
+
+
+def with_phrasings(passages: list[dict], phrasings: dict[str, list[str]]) -> list:
+    return [Document(p["id"], p.get("title") or "", p.get("text") or "", tuple(phrasings.get(p["id"], ())))
+            for p in passages]
+
+
+def curation(passages: list[dict], questions: list[dict], encoder, base) -> dict:
+    """Curated scenario: the training folds' questions added as phrasings of their entries.
+
+    - random 5 folds: the test question's entry usually has phrasings (curated top-1);
+    - folds grouped by entry: the test question's entry has none while others do; the loss is its top-1
+      without any phrasings in the base minus with them."""
+    from sep_plugins.kb_keyword.matching.ranking import Ranker
+
+    order = list(range(len(questions)))
+    random.Random(3).shuffle(order)
+    schemes = {"random": [order[f::5] for f in range(5)], "grouped": group_folds(questions)}
+    out = {}
+    for scheme, folds in schemes.items():
+        hits = plain_hits = 0
+        for f, test in enumerate(folds):
+            phr: dict[str, list[str]] = {}
+            for g, fold in enumerate(folds):
+                if g != f:
+                    for i in fold:
+                        phr.setdefault(questions[i]["answer_id"], []).append(questions[i]["question"])
+            ranker = Ranker.build(with_phrasings(passages, phr), MatchSettings(), encoder=encoder, previous=base)
+            for i in test:
+                ok = set(questions[i]["answer_ids"])
+                h = ranker.search(questions[i]["question"], 1)
+                hits += bool(h) and h[0].key in ok
+                h = base.search(questions[i]["question"], 1)
+                plain_hits += bool(h) and h[0].key in ok
+        out[scheme] = {"top1": hits / len(questions), "top1_without_phrasings": plain_hits / len(questions)}
+    out["uncurated_loss"] = out["grouped"]["top1_without_phrasings"] - out["grouped"]["top1"]
+    return out
+
+
+def consultant_scale(passages: list[dict], questions: list[str], sizes: list[int], encoder,
+                     rounds: int = 3) -> list[dict]:
+    """In-process latency (p50/p99 per round over the dev questions), build time and memory of the fused
+    ranker (and of its keyword part alone, and of bm25s) on synthetic bases."""
+    import bm25s
+    import Stemmer
+    from sep_plugins.kb_keyword.matching.ranking import Ranker
+
+    rows = []
+    for n in sizes:
+        base = synthetic_base(passages, n)
+        docs = documents(base)
+        gc.collect()
+        before = rss_mb()
+        t = time.perf_counter()
+        ranker = Ranker.build(docs, MatchSettings(), encoder=encoder)
+        build = time.perf_counter() - t
+        mem = rss_mb() - before
+        keyword = Ranker(ranker.index, ranker.phrasings, ranker.rank, None)
+        row = {"entries": n, "build_s": build, "rss_mb": mem, "vectors_mb": ranker.semantic.nbytes() / 2**20,
+               "keyword_arrays_mb": ranker.index.memory_bytes() / 2**20, "fused": [], "keyword": []}
+        for q in questions[:20]:
+            ranker.search(q, 5)
+        for _ in range(rounds):
+            for name, r in (("fused", ranker), ("keyword", keyword)):
+                lat = []
+                for q in questions:
+                    t = time.perf_counter()
+                    r.search(q, 5)
+                    lat.append((time.perf_counter() - t) * 1000)
+                row[name].append({"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
+                                  "load": os.getloadavg()[0]})
+        del ranker, keyword, docs
+        gc.collect()
+        stemmer = Stemmer.Stemmer("russian")
+        retriever = bm25s.BM25(k1=1.5, b=0.75)
+        retriever.index(bm25s.tokenize([f"{p['title']}\n{p['text']}" for p in base], stopwords=None,
+                                       stemmer=stemmer, show_progress=False), show_progress=False)
+        lat = []
+        for q in questions:
+            t = time.perf_counter()
+            retriever.retrieve(bm25s.tokenize([q], stopwords=None, stemmer=stemmer, show_progress=False), k=5,
+                               show_progress=False, n_threads=1)
+            lat.append((time.perf_counter() - t) * 1000)
+        row["bm25s"] = {"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99)}
+        del retriever, base
+        gc.collect()
+        rows.append(row)
+    return rows
+
+
+def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
+    from sep_plugins.kb_keyword.matching.ranking import Ranker
+
+    try:
+        from sep_plugins.kb_semantic.encoder import load as load_encoder
+    except ImportError:  # pragma: no cover
+        load_encoder = None
+    started = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    before = rss_mb()
+    t = time.perf_counter()
+    encoder = load_encoder() if load_encoder else None
+    if encoder is not None:
+        encoder.encode(["прогрев"])
+    encoder_load = {"seconds": time.perf_counter() - t, "rss_mb": rss_mb() - before}
+    report: dict = {"encoder": getattr(encoder, "name", None), "encoder_load": encoder_load, "quality": {}}
+    lines = ["# kb_keyword consultant v2 (issue 12): keyword vs fused with the sentence encoder", "",
+             f"machine: {os.cpu_count()} cores, shared with other agents; load average at start {load_start:.2f}",
+             f"encoder: {report['encoder'] or 'NOT INSTALLED (semantic extra missing): fused rows are absent'}; "
+             f"load + first encoding {encoder_load['seconds']:.1f} s, +{encoder_load['rss_mb']:.0f} MB RSS", "",
+             "## Quality and decisions (dev halves; each mode under its own calibrated thresholds)", "",
+             "Fusion weights (0.5/0.5) were chosen on rutube dev as a whole (not cross-validated); the fused "
+             "confidence and its thresholds by grouped 5-fold out of fold (benchmarks/fit_semantic_confidence.py), "
+             "so the decision figures below are in-sample for the fitted model.", "",
+             "| set | engine | top-1 | MRR@10 | recall@5 | answered | correct of answered | clarified "
+             "| right entry shown |", "|---|---|---|---|---|---|---|---|---|"]
+    bases = {}
+    for name, (passages, questions) in sets.items():
+        ref = bm25s_baseline(passages, questions)
+        lines.append(f"| {name} | bm25s + Snowball | {ref['top1']:.3f} | {ref['mrr10']:.3f} | {ref['recall5']:.3f} "
+                     "| — | — | — | — |")
+        report["quality"][name] = {"bm25s": ref}
+        modes = [("keyword", None)] + ([("fused", encoder)] if encoder is not None else [])
+        for mode, enc in modes:
+            ranker = Ranker.build(documents(passages), MatchSettings(), encoder=enc)
+            if mode == "fused" or encoder is None:
+                bases[name] = ranker
+            m = decided(ranker, questions, mode == "fused")
+            report["quality"][name][mode] = m
+            lines.append(f"| {name} | {mode} | {m['top1']:.3f} | {m['mrr10']:.3f} | {m['recall5']:.3f} | "
+                         f"{m['answered']:.3f} | {m['answered_correct']:.3f} | {m['clarified']:.3f} | "
+                         f"{m['right_entry_shown']:.3f} |")
+    passages, questions = sets["rutube_faq"]
+    lines += ["", "## Staff phrasings (rutube dev: the training folds' questions added as phrasings)", "",
+              "| engine | curated top-1 (random 5 folds) | uncurated entries: top-1 without / with others' phrasings "
+              "(grouped 5 folds) | loss |", "|---|---|---|---|"]
+    report["curation"] = {}
+    for mode, enc in [("keyword", None)] + ([("fused", encoder)] if encoder is not None else []):
+        base = Ranker.build(documents(passages), MatchSettings(), encoder=enc, previous=bases.get("rutube_faq"))
+        c = curation(passages, questions, enc, base)
+        report["curation"][mode] = c
+        plain = c["random"]["top1_without_phrasings"]
+        lines.append(f"| {mode} | {c['random']['top1']:.3f} (without phrasings {plain:.3f})"
+                     f" | {c['grouped']['top1_without_phrasings']:.3f} / {c['grouped']['top1']:.3f} | "
+                     f"{c['uncurated_loss']:.3f} |")
+    if encoder is not None and sizes:
+        qtexts = [q["question"] for q in questions]
+        rows = consultant_scale(passages, qtexts, sizes, encoder)
+        report["scale"] = rows
+        lines += ["", "## Scale in process (synthetic bases; the 401 rutube dev questions, one thread; 3 rounds)", "",
+                  "build s = keyword index + phrasings + encoding every entry twice (question; question + start of "
+                  "the answer). RSS MB = growth of this process's resident memory over the build; the encoder "
+                  "itself is loaded once per worker (above). p50/p99 per round, with the 1-minute load average "
+                  "at the end of the round.", "",
+                  "| entries | build s | RSS MB | vectors MB (int8) | keyword arrays MB | fused p50 / p99 ms per round "
+                  "| keyword-only p50 / p99 ms per round | bm25s p50 / p99 ms |", "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            fused = "; ".join(f"{x['p50_ms']:.1f} / {x['p99_ms']:.1f} (load {x['load']:.1f})" for x in r["fused"])
+            kw = "; ".join(f"{x['p50_ms']:.1f} / {x['p99_ms']:.1f}" for x in r["keyword"])
+            lines.append(f"| {r['entries']} | {r['build_s']:.1f} | {r['rss_mb']:.0f} | {r['vectors_mb']:.0f} | "
+                         f"{r['keyword_arrays_mb']:.0f} | {fused} | {kw} | {r['bm25s']['p50_ms']:.1f} / "
+                         f"{r['bm25s']['p99_ms']:.1f} |")
+    lines += ["", f"load average at end {os.getloadavg()[0]:.2f}; total {time.perf_counter() - started:.0f} s", ""]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "kb_consultant.md").write_text("\n".join(lines), encoding="utf-8")
+    (RESULTS / "kb_consultant.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    return report, lines
+
+
 ABLATION = [
     ("all features", {}),
     ("no morphology (surface words)", {"morphology": "none"}),
@@ -471,9 +670,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip 100k entries and the grid search")
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn throughput run")
+    parser.add_argument("--consultant-only", action="store_true",
+                        help="only the consultant v2 section (keyword vs fused; results/kb_consultant.md)")
     args = parser.parse_args()
     started = time.perf_counter()
     sets = {name: load(name) for name in ("rutube_faq", "xquad_ru")}
+    _, consultant_lines = consultant(sets, [10000] if args.quick else [10000, 100000])
+    print("\n".join(consultant_lines), flush=True)
+    if args.consultant_only:
+        return
     settings = MatchSettings()
     report: dict = {"settings": settings.__dict__, "threshold": THRESHOLD}
     lines = ["# kb_keyword benchmark", "", f"machine: {os.cpu_count()} cores; load average at start "
