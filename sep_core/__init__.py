@@ -35,6 +35,7 @@ from .extensions import csrf, db, login_manager
 from .http import HttpResult, JsonHttp, retry_after_seconds
 from .i18n import gettext, lazy_gettext, ngettext
 from .inputs import clean_text, large_body, raw_text
+from .labels import channel_label, role_label
 from .links import public_url
 from .logbuffer import flush_logs, log_row
 from .mail import send_mail
@@ -108,6 +109,7 @@ __all__ = [
     "api_doc",
     "audit",
     "availability",
+    "channel_label",
     "citizen_locale",
     "clean_text",
     "client_requirements",
@@ -149,6 +151,7 @@ __all__ = [
     "request_url",
     "require_scope",
     "retry_after_seconds",
+    "role_label",
     "safe_next",
     "send_code",
     "send_mail",

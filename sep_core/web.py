@@ -202,6 +202,8 @@ def register_template_globals(app: Flask) -> None:
     from flask_babel import get_locale
     from flask_login import current_user
 
+    from .labels import channel_label, role_label
+
     @app.context_processor
     def sep_globals():
         return {
@@ -212,6 +214,8 @@ def register_template_globals(app: Flask) -> None:
             "languages": app.config["SEP_LANGUAGES"],
             "site_name": app.config["SEP_SITE_NAME"] or _("SEP Help Desk"),
             "url_for_or_none": url_for_or_none,
+            "channel_label": channel_label,
+            "role_label": role_label,
         }
 
 

@@ -51,7 +51,7 @@ def shift_form() -> ShiftForm:
     form = ShiftForm(prefix="shift")
     form.user.choices = [("", _("— choose —")), *_staff_choices()]
     form.role.choices = [(k, str(v)) for k, v in ROLE_LABELS.items()]
-    form.profile.choices = [("", "—"), *[(k, f"{v} ({k})") for k, v in roster.profiles().items()]]
+    form.profile.choices = [("", "—"), *[(k, v) for k, v in roster.profiles().items()]]
     return form
 
 
@@ -76,7 +76,8 @@ def render_page(status: int = 200, errors=(), form: ShiftForm | None = None, imp
                            role_labels=ROLE_LABELS, form=form or shift_form(),
                            import_form=import_form or ImportForm(prefix="import"), note_form=note_form,
                            mine=mine, delete_form=SimpleForm(), can_edit=admin(), errors=list(errors),
-                           from_utc=roster.from_utc, name=roster.display_name), status
+                           from_utc=roster.from_utc, name=roster.display_name,
+                           profile_names=roster.profiles()), status
 
 
 @blueprint.get("")
@@ -166,5 +167,6 @@ def desk_panel(user) -> list[Markup]:
     if not getattr(user, "is_authenticated", False) or user.role not in roster.DESK_ROLES:
         return []
     html = render_template("duty_roster/_panel.html", on_duty=roster.on_duty(), role_labels=ROLE_LABELS,
-                           name=roster.display_name, locale=str(get_locale() or "ru"))
+                           name=roster.display_name, locale=str(get_locale() or "ru"),
+                           profile_names=roster.profiles())
     return [Markup(html)]  # noqa: S704 - an autoescaped template

@@ -17,10 +17,10 @@ from sep_core import MOSCOW, audit, db, utcnow_naive
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
-from . import kb
+from . import content, kb
 from .engine import engine
 from .forms import PhrasingForm, PlainForm
-from .models import STATUSES, KbEntry, KbQuestion, KbRevision, KbSynonym
+from .models import KbEntry, KbQuestion, KbRevision, KbSynonym
 
 blueprint = Blueprint("kb_keyword_desk", __name__)
 
@@ -44,8 +44,8 @@ class EntryForm(FlaskForm):
     answer_md = TextAreaField(_l("Answer (Markdown)"), validators=[DataRequired(), Length(max=kb.MAX_ANSWER)])
     category = StringField(_l("Category"), validators=[Length(max=120)])
     external_id = StringField(_l("External id"), validators=[Length(max=120)])
-    status = SelectField(_l("Status"), choices=list(STATUSES))
-    locale = SelectField(_l("Language"), choices=["ru", "en"])
+    status = SelectField(_l("Status"), choices=[("draft", _l("Draft")), ("published", _l("Published"))])
+    locale = SelectField(_l("Language"), choices=[("ru", _l("Russian")), ("en", _l("English"))])
 
 
 class SynonymsForm(FlaskForm):
@@ -73,8 +73,12 @@ def bot_analytics():
     low_entries = {e.id: e for e in db.session.execute(
         db.select(KbEntry).where(KbEntry.id.in_([r.entry_id for r in low if r.entry_id]))).scalars()}
     most = [(entries[i], n) for i, n in asked.most_common(20) if i in entries]
+    # the search picker without JavaScript: "find" for the group of question "for"
+    pick_for, find = _int(request.args.get("for")), (request.args.get("find") or "").strip()[:200]
+    found = _search(find, limit=10) if pick_for and len(find) >= 2 else []
     return render_template("kb_keyword/desk_bot.html", per_day=per_day, groups=curation_groups(rows), low=low,
-                           low_entries=low_entries, most=most, form=PlainForm(), total=len(rows))
+                           low_entries=low_entries, most=most, form=PlainForm(), total=len(rows),
+                           pick_for=pick_for, find=find, found=found)
 
 
 MAX_GROUPS = 30
@@ -156,14 +160,55 @@ def add_phrasing():
     return redirect(url_for("kb_keyword_desk.bot_analytics"))
 
 
+#: What an entry's status and language are called on the desk.
+STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published")}
+LOCALE_LABELS = {"ru": _l("Russian"), "en": _l("English")}
+MAX_LISTED = 200
+
+
+def _search(q: str, category: str = "", locale: str = "", status: str = "", limit: int = MAX_LISTED):
+    """Entries whose title, phrasings or answer contain ``q`` (any case), newest first, filtered."""
+    stmt = db.select(KbEntry).order_by(KbEntry.question).limit(limit)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(db.or_(KbEntry.question.ilike(like), KbEntry.answer_md.ilike(like),
+                                 db.cast(KbEntry.phrasings, db.String).ilike(like)))
+    if category:
+        stmt = stmt.where(KbEntry.category == category)
+    if locale in LOCALE_LABELS:
+        stmt = stmt.where(KbEntry.locale == locale)
+    if status in STATUS_LABELS:
+        stmt = stmt.where(KbEntry.status == status)
+    entries = db.session.execute(stmt).scalars().all()
+    if q and len(entries) > 1:  # titles that start with the words come first
+        folded = q.casefold()
+        entries.sort(key=lambda e: (not e.question.casefold().startswith(folded), folded not in e.question.casefold()))
+    return entries
+
+
 @blueprint.get("/desk/kb")
 @editor_required
 def kb_list():
+    args = request.args
+    q = (args.get("q") or "").strip()[:200]
+    category, locale, status = (args.get("category") or "")[:120], args.get("language", ""), args.get("status", "")
+    entries = _search(q, category, locale, status)
+    categories = sorted(c for c in db.session.execute(db.select(KbEntry.category).distinct()).scalars() if c)
+    total = db.session.execute(db.select(db.func.count(KbEntry.id))).scalar()
+    return render_template("kb_keyword/desk_kb.html", entries=entries, q=q, category=category, locale=locale,
+                           status=status, categories=categories, total=total, status_labels=STATUS_LABELS,
+                           locale_labels=LOCALE_LABELS, render_html=content.render_html, limit=MAX_LISTED)
+
+
+@blueprint.get("/desk/kb/titles.json")
+@editor_required
+def kb_titles():
+    """The search picker's suggestions: entries whose title or text contains ``q`` (at most 10)."""
     q = (request.args.get("q") or "").strip()[:200]
-    stmt = db.select(KbEntry).order_by(KbEntry.id.desc()).limit(200)
-    if q:
-        stmt = stmt.where(KbEntry.question.ilike(f"%{q}%"))
-    return render_template("kb_keyword/desk_kb.html", entries=db.session.execute(stmt).scalars().all(), q=q)
+    entries = _search(q, limit=10) if len(q) >= 2 else []
+    return {"entries": [{"id": e.id, "title": e.question, "category": e.category,
+                         "status": str(STATUS_LABELS.get(e.status, e.status)),
+                         "language": str(LOCALE_LABELS.get(e.locale, e.locale))} for e in entries]}
 
 
 @blueprint.route("/desk/kb/new", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from sep_core import channel_label, current_state
 from sep_core import gettext as _
 
 from . import charts, figures
@@ -35,6 +36,17 @@ def outcome_label(key: str) -> str:
     return labels.get(key, key)
 
 
+def lane_label(key: str) -> str:
+    """A lane of the queue: a specialist profile's name, or the duty specialists' queue."""
+    if key == "duty":
+        return _("Duty specialists")
+    for group in current_state().pm.hook.sep_specialist_profiles():
+        for item in group or []:
+            if str(item.get("code")) == key:
+                return str(item.get("name") or key)
+    return key.replace("_", " ")
+
+
 def draw(report: dict) -> dict[str, Markup]:
     out: dict[str, Markup] = {}
     requests = report.get("requests")
@@ -47,9 +59,9 @@ def draw(report: dict) -> dict[str, Markup]:
              (_("Requests overdue"), [d["overdue"] for d in days])])
         out["per_channel"] = charts.horizontal_bars(
             "chart-per-channel", _("Requests received per channel"),
-            [(c["channel"], c.get("received", 0)) for c in requests["per_channel"]])
+            [(channel_label(c["channel"]), c.get("received", 0)) for c in requests["per_channel"]])
         out["queue"] = charts.horizontal_bars("chart-queue", _("Open requests by profile"),
-                                              list(requests["queue_by_profile"].items()))
+                                              [(lane_label(k), v) for k, v in requests["queue_by_profile"].items()])
     if report.get("calls"):
         out["calls"] = charts.horizontal_bars("chart-calls", _("Calls by outcome"),
                                               [(outcome_label(k), v) for k, v in report["calls"]["by_outcome"].items()])
@@ -62,13 +74,15 @@ def page():
         period = _period()
     except figures.PeriodError as exc:
         return render_template("reports/reports.html", report=None, charts={}, error=exc, args=request.args,
-                               channels=figures.channel_choices(), csv_url=None, outcome_label=outcome_label), 400
+                               channels=figures.channel_choices(), csv_url=None, outcome_label=outcome_label,
+                               lane_label=lane_label), 400
     report = figures.build(period)
     csv_url = url_for("reports.csv_export", **{"from": report["from"], "to": report["to"],
                                                 "channel": report["channel"] or ""})
     return render_template("reports/reports.html", report=report, charts=draw(report), error=None,
                            args={"from": report["from"], "to": report["to"], "channel": report["channel"] or ""},
-                           channels=figures.channel_choices(report), csv_url=csv_url, outcome_label=outcome_label)
+                           channels=figures.channel_choices(report), csv_url=csv_url, outcome_label=outcome_label,
+                           lane_label=lane_label)
 
 
 @blueprint.get("/reports.csv")

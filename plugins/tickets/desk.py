@@ -14,17 +14,19 @@ from sqlalchemy import or_, select
 from sep_core import (
     User,
     audit,
+    channel_label,
     current_state,
     db,
     identity_channels,
     large_body,
     now,
+    role_label,
     utcnow_naive,
 )
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
-from . import access, desk_rules, profiles, service, sla, storage
+from . import access, desk_rules, labels, profiles, service, sla, storage
 from .forms import (
     AssignForm,
     CannedForm,
@@ -128,7 +130,8 @@ def time_left_text(ticket: Ticket, at) -> str:
 
 
 def _staff_choices(profile: str | None = None) -> list[tuple[str, str]]:
-    return [(str(u.id), f"{u.full_name or u.email or u.id} ({u.role})") for u in desk_rules.desk_staff(profile)]
+    return [(str(u.id), f"{u.full_name or u.email or u.id} ({role_label(u.role)})")
+            for u in desk_rules.desk_staff(profile)]
 
 
 def _requirement_catalog() -> list:
@@ -138,7 +141,7 @@ def _requirement_catalog() -> list:
 def _forms(ticket: Ticket, **override):
     owner = db.session.get(User, ticket.user_id) if ticket.user_id else None
     identity = IdentityForm(prefix="identity")
-    identity.channel.choices = [(c, c) for c in (identity_channels(owner) if owner else [])]
+    identity.channel.choices = [(c, channel_label(c)) for c in (identity_channels(owner) if owner else [])]
     requirement = RequirementForm(prefix="requirement")
     requirement.requirement_ids.choices = [(r.id, r.name) for r in _requirement_catalog()]
     escalate = EscalateForm(prefix="escalate")
@@ -272,11 +275,11 @@ def _documents(ticket):
 def _identity(ticket):
     form = IdentityForm(prefix="identity")
     owner = db.session.get(User, ticket.user_id) if ticket.user_id else None
-    form.channel.choices = [(c, c) for c in (identity_channels(owner) if owner else [])]
+    form.channel.choices = [(c, channel_label(c)) for c in (identity_channels(owner) if owner else [])]
     if not form.validate_on_submit():
         return "identity_form", form
     service.request_identity(ticket, current_user, form.channel.data, form.reason.data or "")
-    return _("A code has been sent to the citizen through %(channel)s.", channel=form.channel.data)
+    return _("A code has been sent to the citizen through %(channel)s.", channel=channel_label(form.channel.data))
 
 
 def _requirement(ticket):
@@ -299,7 +302,8 @@ def _escalate(ticket):
         return "escalate_form", form
     assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
     service.escalate(ticket, current_user, form.profile.data, form.reason.data, assignee)
-    return _("The request has been escalated to the profile %(profile)s.", profile=form.profile.data)
+    return _("The request has been escalated to the profile %(profile)s.",
+             profile=labels.profile(form.profile.data, locale()))
 
 
 def _edit(ticket):

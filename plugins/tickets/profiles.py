@@ -49,8 +49,8 @@ def active_codes() -> list[str]:
 
 
 def choices(locale: str, blank: str | None = None) -> list[tuple[str, str]]:
-    """(code, "Name (code)") of the active profiles, for a select; ``blank`` first when given."""
-    items = [(p.code, f"{p.label(locale)} ({p.code})") for p in all_profiles() if p.active]
+    """(code, name) of the active profiles, for a select; ``blank`` first when given."""
+    items = [(p.code, p.label(locale)) for p in all_profiles() if p.active]
     return ([("", blank)] if blank is not None else []) + items
 
 

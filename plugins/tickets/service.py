@@ -24,6 +24,7 @@ from sep_core import (
     User,
     audit,
     availability,
+    channel_label,
     current_state,
     db,
     now,
@@ -599,7 +600,8 @@ def request_identity(ticket: Ticket, staff: User, channel: str, reason: str) -> 
     ticket = db.session.get(Ticket, ticket.id)  # the identity plugin may have committed
     ticket.identity_check_id = int(check_id)
     add_message(ticket, staff, "identity", _("Please confirm your identity with the code we sent through: "
-                                             "%(channel)s. Enter it in your personal cabinet.", channel=channel))
+                                             "%(channel)s. Enter it in your personal cabinet.",
+                                             channel=channel_label(channel)))
     set_status(ticket, "waiting_identity", staff)
     _notify(ticket, _l("Please confirm your identity for your request %(number)s."),
             _l("Staff ask you to confirm your identity for the request %(number)s with the code we have sent "

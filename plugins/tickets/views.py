@@ -28,7 +28,7 @@ from sep_core import (
 from sep_core import gettext as _
 from sep_core.web import url_for_or_none
 
-from . import access, service, sla, storage
+from . import access, labels, service, sla, storage
 from .forms import ReplyForm, SimpleForm, TicketForm
 from .models import Attachment, Ticket
 from .service import ActionError, status_label
@@ -59,6 +59,10 @@ def format_moment(value) -> str:
 
 blueprint.add_app_template_global(status_label, "tickets_status_label")
 blueprint.add_app_template_global(sla.rule_text, "tickets_answer_rule")
+blueprint.add_app_template_global(labels.message_kind, "tickets_kind_label")
+blueprint.add_app_template_global(labels.queue, "tickets_queue_label")
+blueprint.add_app_template_global(lambda code: labels.profile(code, locale()), "tickets_profile_label")
+blueprint.add_app_template_global(lambda ticket: labels.lane(ticket, locale()), "tickets_lane_label")
 
 
 def signed_in(view):

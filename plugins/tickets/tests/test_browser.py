@@ -77,6 +77,7 @@ def test_staff_desk_main_flow(browser_page, app, live_server, citizen, duty, h):
     page.get_by_role("button", name="Взять в работу").click()
     assert "Вы взяли заявку в работу" in page.locator(".flashes").inner_text()
     assert page.locator("#assignee").inner_text().startswith("Дежурная")
+    page.get_by_label("Внутренняя заметка").check()  # the composer's kind
     page.locator("#note-body").fill("Проверить данные дилера")
     page.get_by_role("button", name="Сохранить заметку").click()
     # The note is a form POST and a redirect: wait for the new page before using its controls,
