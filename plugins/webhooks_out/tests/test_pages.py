@@ -9,7 +9,7 @@ import pytest
 from sep_plugins.webhooks_out import service, targets
 from sep_plugins.webhooks_out.models import Delivery, Subscription
 
-from sep_core import AuditEntry, db
+from sep_core import AuditEntry, OutboxMessage, db
 from sep_core.testing import create_user, csrf_token, deliver_outbox, sign_in
 
 pytestmark = pytest.mark.sep_plugins("webhooks_out")
@@ -163,3 +163,22 @@ def test_disable_enable_rotate_test_and_resend_from_the_page(app, fake_http_api)
             "webhook_subscription_enabled"} <= actions
     assert "HTTP" in client.get(f"/staff/webhooks?subscription={subscription.id}&status=delivered"
                                 ).get_data(as_text=True)
+
+
+@pytest.mark.sep_plugin_config("webhooks_out", {"allow_private_targets": True, "timeout_seconds": 1})
+def test_a_slow_receiver_times_out_and_a_redirect_is_not_followed(app, fake_http_api):
+    from sep_core.testing import FakeResponse
+
+    subscription, _ = service.add(fake_http_api.url + "/hook", ["webhook.test"], "", None)
+    service.send_test(subscription, None)
+    db.session.commit()
+    fake_http_api.respond(FakeResponse(200, delay=2),
+                          FakeResponse(302, headers={"Location": fake_http_api.url + "/elsewhere"}))
+    assert deliver_outbox().retried == 1
+    assert Delivery.query.one().last_error == "timeout"
+    db.session.execute(db.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
+    db.session.commit()
+    assert deliver_outbox().retried == 1
+    delivery = Delivery.query.one()
+    assert (delivery.status, delivery.last_status) == ("pending", 302)
+    assert fake_http_api.sent("/elsewhere") == []
