@@ -96,6 +96,21 @@ def test_citizen_pages_have_no_serious_or_critical_violations(browser_page, app,
     assert not found, "axe-core found serious or critical violations:\n" + report(found)
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.sep_config("SEP_BOT_CONFIDENCE_THRESHOLD", 0.999)
+@pytest.mark.sep_plugin_config("kb_keyword", {"decision": {"answer_threshold": 0.999, "clarify_threshold": 0.0}})
+def test_ask_with_choices_has_no_serious_or_critical_violations(browser_page, app, live_server, site, width):
+    """The consultant offering choices (every question with candidates is clarified here)."""
+    page, found = browser_page, {}
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/ask")
+    page.locator("#question").fill("выписка в кабинете")
+    page.locator("#question").press("Enter")
+    page.locator("#kb-thread .kb-turn-clarify .kb-choice").first.wait_for()
+    check(page, "/ask with choices", found)
+    assert not found, "axe-core found serious or critical violations:\n" + report(found)
+
+
 STAFF_PAGES = ("/desk", "/desk/requests/{number}", "/desk/phone", "/desk/canned", "/desk/categories",
                "/desk/profiles", "/desk/kb", "/desk/kb/new", "/desk/bot", "/desk/reports", "/desk/roster",
                "/desk/calls", "/staff", "/staff/calendar", "/staff/tokens")
