@@ -672,10 +672,14 @@ def main() -> None:
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn throughput run")
     parser.add_argument("--consultant-only", action="store_true",
                         help="only the consultant v2 section (keyword vs fused; results/kb_consultant.md)")
+    parser.add_argument("--consultant-sizes", type=lambda v: [int(x) for x in v.split(",") if x],
+                        help="comma-separated base sizes for the consultant's scale section")
     args = parser.parse_args()
     started = time.perf_counter()
     sets = {name: load(name) for name in ("rutube_faq", "xquad_ru")}
-    _, consultant_lines = consultant(sets, [10000] if args.quick else [10000, 100000])
+    sizes = args.consultant_sizes if args.consultant_sizes is not None else (
+        [10000] if args.quick else [10000, 100000])
+    _, consultant_lines = consultant(sets, sizes)
     print("\n".join(consultant_lines), flush=True)
     if args.consultant_only:
         return
