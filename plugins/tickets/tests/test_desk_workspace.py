@@ -77,6 +77,7 @@ def test_keyboard_shortcuts_and_never_while_typing(browser_page, app, live_serve
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, app, live_server, duty)
     page.goto(f"/desk/requests/{busy_ticket.number}")
+    page.wait_for_load_state()
     assert page.locator("#shortcuts").get_by_text("Внутренняя заметка").count() == 1  # documented on the page
     page.keyboard.press("n")
     expect(page.locator("#note-body")).to_be_focused()
@@ -85,6 +86,7 @@ def test_keyboard_shortcuts_and_never_while_typing(browser_page, app, live_serve
     assert page.url.endswith(busy_ticket.number)
     page.keyboard.press("Control+Enter")
     expect(page.locator(".flashes")).to_contain_text("Заметка сохранена")
+    page.wait_for_load_state()  # the new page's script listens for the keys
     db.session.expire_all()
     assert db.session.execute(db.select(Message).filter_by(kind="note", body="не трогать: t, r, d, g")).scalar()
     page.keyboard.press("r")
@@ -104,3 +106,20 @@ def test_keyboard_shortcuts_and_never_while_typing(browser_page, app, live_serve
     page.locator("#escalate-profile").blur()
     page.keyboard.press("g")
     page.wait_for_url(re.compile(r".*/desk/?$"))
+
+
+def test_queue_filter_bar_is_one_aligned_row_at_1280(browser_page, app, live_server, duty, busy_ticket):
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, app, live_server, duty)
+    page.goto("/desk")
+    controls = page.locator(".filter-bar select, .filter-bar button, .filter-bar input[type=checkbox]")
+    assert controls.count() == 6
+    boxes = [controls.nth(i).bounding_box() for i in range(controls.count())]
+    selects = boxes[:4]
+    assert max(b["y"] for b in selects) - min(b["y"] for b in selects) <= 1  # one row, tops aligned
+    aligned = [*selects, boxes[5]]  # the selects and the button end on one line
+    assert max(b["y"] + b["height"] for b in aligned) - min(b["y"] + b["height"] for b in aligned) <= 6
+    check = boxes[4]["y"] + boxes[4]["height"] / 2  # the checkbox sits within the row
+    assert selects[0]["y"] <= check <= selects[0]["y"] + selects[0]["height"]
+    assert page.locator("#queue").get_by_text("Сайт").count() >= 1  # the channel by its label
