@@ -14,12 +14,21 @@ MESSAGE_KINDS = {"citizen": _l("Citizen's message"), "reply": _l("Reply to the c
                  "note": _l("Internal note"), "documents": _l("Request for documents"),
                  "identity": _l("Identity confirmation"), "requirement": _l("Technical requirement"),
                  "escalation": _l("Escalation"), "system": _l("System message")}
+#: Statuses whose citizen-facing name reads wrong on the desk ("your documents").
+STAFF_STATUSES = {"waiting_documents": _l("Waiting for the citizen's documents")}
 #: The queues categories send requests to (a profile's requests go to its specialists instead).
 QUEUES = {"duty": _l("Duty specialists")}
 
 
 def message_kind(code: str) -> str:
     return str(MESSAGE_KINDS.get(code, code))
+
+
+def staff_status(code: str) -> str:
+    """A status as staff read it (the citizen's wording where it fits both)."""
+    from .service import status_label
+
+    return str(STAFF_STATUSES[code]) if code in STAFF_STATUSES else status_label(code)
 
 
 def queue(code: str | None) -> str:

@@ -61,6 +61,7 @@ blueprint.add_app_template_global(status_label, "tickets_status_label")
 blueprint.add_app_template_global(sla.rule_text, "tickets_answer_rule")
 blueprint.add_app_template_global(labels.message_kind, "tickets_kind_label")
 blueprint.add_app_template_global(labels.queue, "tickets_queue_label")
+blueprint.add_app_template_global(labels.staff_status, "tickets_staff_status_label")
 blueprint.add_app_template_global(lambda code: labels.profile(code, locale()), "tickets_profile_label")
 blueprint.add_app_template_global(lambda ticket: labels.lane(ticket, locale()), "tickets_lane_label")
 
