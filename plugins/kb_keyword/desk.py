@@ -167,8 +167,11 @@ MAX_LISTED = 200
 
 
 def _search(q: str, category: str = "", locale: str = "", status: str = "", limit: int = MAX_LISTED):
-    """Entries whose title, phrasings or answer contain ``q`` (any case), newest first, filtered."""
-    stmt = db.select(KbEntry).order_by(KbEntry.question).limit(limit)
+    """Entries whose title, phrasings or answer contain ``q`` (any case), filtered; those in the reader's
+    language first, then by title."""
+    from flask_babel import get_locale
+
+    stmt = db.select(KbEntry).order_by(KbEntry.locale != str(get_locale() or "ru"), KbEntry.question).limit(limit)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(db.or_(KbEntry.question.ilike(like), KbEntry.answer_md.ilike(like),
