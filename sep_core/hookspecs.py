@@ -64,6 +64,11 @@ def sep_ui_banners(at):
 
 
 @hookspec
+def sep_ui_footer():
+    """Return a list of HTML fragments (Markup) for the footer of every page."""
+
+
+@hookspec
 def sep_ui_home_panels(at):
     """Return a list of HTML fragments (Markup) for the home page."""
 

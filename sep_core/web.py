@@ -83,6 +83,12 @@ def dev_folder_messages(folder: Path, limit: int = 50) -> list[dict]:
     return items
 
 
+@core_web.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: the SVG icon."""
+    return redirect(url_for("static", filename="sep/favicon.svg"), 301)
+
+
 @core_web.get("/dev/mail")
 def dev_mail():
     """What the development mail and SMS gateways 'sent' (never available in production)."""

@@ -137,3 +137,29 @@ def test_phone_and_computer_stay_signed_in_together_until_sign_out_everywhere(_c
     finally:
         computer.close()
         phone.close()
+
+
+def _luminance(rgb: str) -> float:
+    values = [int(v) / 255 for v in re.findall(r"\d+", rgb)[:3]]
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in values]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_form_errors_move_the_focus_to_the_summary_and_the_focus_ring_has_contrast(browser_page):
+    page = browser_page
+    page.goto("/login")
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    page.keyboard.press("Tab")
+    ring = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return {outline: s.outlineColor, width: s.outlineWidth, style: s.outlineStyle, halo: s.boxShadow}; }""")
+    assert ring["style"] == "solid" and float(ring["width"].rstrip("px")) >= 2
+    halo = re.match(r"(rgba?\([^)]*\))", ring["halo"]).group(1)
+    assert contrast(ring["outline"], "rgb(255, 255, 255)") >= 3  # on the white page
+    assert contrast(halo, "rgb(11, 92, 173)") >= 3  # on the blue header

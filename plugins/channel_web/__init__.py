@@ -46,3 +46,8 @@ def sep_ui_nav_items(user):
 @hookimpl
 def sep_ui_banners(at):
     return views.announcement_banner()
+
+
+@hookimpl
+def sep_ui_footer():
+    return views.footer()

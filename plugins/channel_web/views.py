@@ -55,6 +55,15 @@ def home():
     )
 
 
+def footer() -> list[Markup]:
+    """The footer of every page: the phone and its hours, the communities, the consent text."""
+    settings = plugin_settings("channel_web")
+    html = render_template("channel_web/_footer.html", phone_number=settings["phone"],
+                           phone_display=settings["phone_display"], phone_hours=schedule.hours_text("phone"),
+                           social_links=safe_social_links())
+    return [Markup(html)]  # noqa: S704 - a rendered (autoescaped) template
+
+
 def nav_items() -> list[tuple[str, str]]:
     return [(_("Home"), "/", 0)]
 

@@ -37,6 +37,7 @@ from .validation import clean_email, clean_phone
 
 CHANNELS = ("email", "sms")
 PENDING = "ic_pending"
+SENT_TO = "ic_sent_to"
 DUMMY = "ic_dummy"
 
 
@@ -105,6 +106,7 @@ def register(data: dict, ip: str, locale: str) -> None:
     taken = [u for u in {find_by_email(data["email"]), find_by_phone(data["phone"])} if u is not None]
     session.pop(PENDING, None)
     session.pop(DUMMY, None)
+    session[SENT_TO] = {"email": mask_email(data["email"]), "sms": mask_phone(data["phone"])}  # both paths alike
     if taken:
         for owner in taken:
             delivery.send_notice(
@@ -127,6 +129,25 @@ def register(data: dict, ip: str, locale: str) -> None:
         _send_confirmation(user, channel)
     db.session.commit()
     session[PENDING] = user.id
+
+
+def mask_email(address: str | None) -> str:
+    """Where a code went, without spelling the address out: «m•••@example.ru»."""
+    local, _at, domain = (address or "").partition("@")
+    return f"{local[:1]}•••@{domain}" if local and domain else ""
+
+
+def mask_phone(number: str | None) -> str:
+    """«+7 ••• •••-45-67»: the last four digits."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    return f"+{digits[:1]} ••• •••-{digits[-4:-2]}-{digits[-2:]}" if len(digits) >= 6 else ""
+
+
+def sent_to(subject) -> dict:
+    """The masked e-mail and phone the confirmation codes went to (for the confirm page)."""
+    if isinstance(subject, User):
+        return {"email": mask_email(subject.email), "sms": mask_phone(subject.phone)}
+    return dict(session.get(SENT_TO) or {})
 
 
 def _send_confirmation(user: User, channel: str) -> None:

@@ -55,6 +55,14 @@ def _to_login():
     return redirect(url_for("identity_check.login", next=request.full_path.rstrip("?")))
 
 
+@blueprint.get("/consent")
+def consent():
+    """The personal-data consent text (152-FZ) a citizen accepts at registration, public."""
+    settings = plugin_settings("identity_check")
+    return render_template("identity_check/consent.html", consent_version=settings["consent_version"],
+                           retention=settings["requests_retention"])
+
+
 # --- registration and confirmation ----------------------------------------------------------------
 
 
@@ -84,10 +92,11 @@ def register():
 def _confirm_context(subject) -> dict:
     ttl = plugin_settings("identity_check")["code_ttl_minutes"]
     if subject == 0:
-        return {"channels": ["email", "sms"], "confirmed": [], "ttl": ttl}
+        return {"channels": ["email", "sms"], "confirmed": [], "ttl": ttl, "sent_to": service.sent_to(0)}
     user: User = subject
     return {"channels": [c for c in service.CHANNELS if not service.confirmed(user, c)],
-            "confirmed": [c for c in service.CHANNELS if service.confirmed(user, c)], "ttl": ttl}
+            "confirmed": [c for c in service.CHANNELS if service.confirmed(user, c)], "ttl": ttl,
+            "sent_to": service.sent_to(user)}
 
 
 @blueprint.get("/confirm")

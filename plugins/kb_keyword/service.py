@@ -86,6 +86,18 @@ def route(inquiry: Inquiry, answers: list[Answer], verdict) -> Route | None:
     return Route(RouteAction.TICKET, queue="duty", reason=reason, decided_by=PLUGIN)
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def question_locale(text: str, locale: str) -> str:
+    """The base to search: a question typed in Russian is answered from the Russian base whatever the
+    page's language (a Russian question in the English UI gets an answer, issue 17)."""
+    if locale != "ru" and len(_CYRILLIC.findall(text)) > len(_LATIN.findall(text)):
+        return "ru"
+    return locale
+
+
 def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int | None = None,
         log: bool = True) -> dict[str, Any]:
     """Answer a question: the JSON of ``POST /api/v1/ask`` (the page renders the same dict).
@@ -93,6 +105,7 @@ def ask(question: Any, *, channel: str = "web", locale: str = "ru", user_id: int
     ``decision`` says what the citizen is shown: ``{"kind": "answer"|"clarify"|"request",
     "shown": [answer JSON, ...], "confidence"}`` (one entry, up to three choices, or none)."""
     text = clean_question(question)
+    locale = question_locale(text, locale)
     alternatives_n = int(plugin_settings(PLUGIN)["alternatives"])
     if not _MEANINGFUL.search(text):
         verdict = availability("bot")

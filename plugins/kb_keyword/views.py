@@ -100,7 +100,8 @@ def turn_of(question: str, result: dict) -> thread.Turn:
 def turn_view(turn: thread.Turn, locale: str, closed: str | None = None) -> dict:
     """What the template needs of a turn: its answers as the API's JSON, the request link, a message
     (``closed``: the consultant is closed, said instead of "no answer found")."""
-    cards = [service.answer_json(a) for a in thread.entry_answers(turn.question, turn.ids, locale)]
+    cards = [service.answer_json(a) for a in thread.entry_answers(turn.question, turn.ids,
+                                                                     service.question_locale(turn.question, locale))]
     message = ""
     if turn.kind == "request":
         message = closed or _("I could not find an answer. Send a request and our staff will answer.")
@@ -312,7 +313,7 @@ def api_pick():
         entry = service.pick(token, data["entry_id"])
     except service.AskError as exc:
         raise ApiError(404 if exc.code == "invalid_entry" else 400, exc.code, exc.message) from None
-    answers = thread.entry_answers(question, [entry.id], _locale())
+    answers = thread.entry_answers(question, [entry.id], service.question_locale(question, _locale()))
     if not answers:
         raise ApiError(404, "invalid_entry", _("Unknown answer."))
     turn = thread.Turn(question, "answer", [entry.id], token, picked=True)
