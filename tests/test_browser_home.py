@@ -4,6 +4,7 @@ keyboard access."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.sep_plugins("channel_web")]
 
@@ -22,8 +23,7 @@ def test_home_page_in_a_real_browser(browser_page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
     page.get_by_role("link", name="EN").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the new page, not the one being left
     assert page.get_by_role("heading", level=1).inner_text() == "How can we help?"
     page.reload()
     assert page.locator("html").get_attribute("lang") == "en"  # the choice is remembered
@@ -43,6 +43,5 @@ def test_language_switch_is_a_labelled_group_and_works_from_a_lang_link(browser_
     switch = page.get_by_role("group", name="Language")
     assert switch.is_visible()
     switch.get_by_role("link", name="RU").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "ru"
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
     assert page.get_by_role("group", name="Язык").is_visible()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from sep_core import Answer, ConversationalChannel, InboundEvent, hookimpl, id_of, text_of
 from sep_core.testing import create_user, deliver_outbox
@@ -65,6 +66,7 @@ def test_a_citizen_links_the_chat_and_staff_read_it(app, browser_page, live_serv
     sign_in(page, app, live_server, citizen)
     page.goto("/social/accounts")
     page.get_by_role("button", name="Получить код").click()
+    expect(page.locator("#link-code")).to_be_visible()
     code = page.locator("#link-code").inner_text()
     chat(app, 1, code)
     chat(app, 2, "Что такое ЭПТС?")
@@ -74,6 +76,7 @@ def test_a_citizen_links_the_chat_and_staff_read_it(app, browser_page, live_serv
     sign_in(page, app, live_server, duty)
     page.goto("/staff/social")
     page.get_by_role("link", name="Мария").click()
+    expect(page.locator("#messages")).to_contain_text("Что такое ЭПТС?")  # the conversation's page
     messages = page.locator("#messages").inner_text()
     assert "Что такое ЭПТС?" in messages and "ЭПТС — электронный паспорт." in messages
     assert code not in messages  # linking codes are masked for staff

@@ -2,6 +2,7 @@
 navigation link and filters SMS by status."""
 
 import pytest
+from playwright.sync_api import expect
 
 from sep_core import db, enqueue
 from sep_core.accounts import create_or_update_staff
@@ -23,6 +24,7 @@ def test_duty_specialist_sees_sms_statuses_in_a_browser(app, browser_page):
     page.locator("#login").fill("duty@example.ru")
     page.locator("#password").fill(PASSWORD)
     page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/login" not in url)  # signed in: the next page, then its menu
     page.get_by_role("link", name="SMS", exact=True).click()
     page.wait_for_url("**/staff/sms")
     assert page.locator("h1").inner_text() == "Доставка SMS"
@@ -31,6 +33,6 @@ def test_duty_specialist_sees_sms_statuses_in_a_browser(app, browser_page):
     assert "9161234567" not in page.content() and "123456" not in page.content()
     page.locator("#status").select_option("failed")
     page.get_by_role("button", name="Показать").click()
-    assert "SMS ещё не отправлялись." in page.locator("#sms").inner_text()
+    expect(page.locator("#sms")).to_contain_text("SMS ещё не отправлялись.")  # the filtered page, not the one left
     page.goto("/staff/sms?lang=en")
     assert page.locator("h1").inner_text() == "SMS delivery"

@@ -45,8 +45,8 @@ def test_citizen_files_a_request_with_a_scan(browser_page, app, live_server, cit
     page.get_by_label("Тема").fill("")
     page.set_input_files("#attachments", str(scan))
     page.get_by_role("button", name="Отправить заявку").click()
-    assert page.locator(".error-summary").is_visible()
-    assert "Скан СТС.pdf" in page.locator("#pending-files").inner_text()  # kept, not lost
+    expect(page.locator(".error-summary")).to_be_visible()  # the answer, not the form being left
+    expect(page.locator("#pending-files")).to_contain_text("Скан СТС.pdf")  # kept, not lost
     assert page.get_by_label("Опишите вопрос").input_value() == "Где скачать выписку из ЭПТС для ГИБДД?"
     page.get_by_label("Тема").fill("Выписка для ГИБДД")
     page.get_by_role("button", name="Отправить заявку").click()
@@ -75,7 +75,7 @@ def test_staff_desk_main_flow(browser_page, app, live_server, citizen, duty, h):
     page.get_by_role("link", name=ticket.number).click()
     page.wait_for_url(f"**/desk/requests/{ticket.number}")
     page.get_by_role("button", name="Взять в работу").click()
-    assert "Вы взяли заявку в работу" in page.locator(".flashes").inner_text()
+    expect(page.locator(".flashes")).to_contain_text("Вы взяли заявку в работу")  # the new page's flash
     assert page.locator("#assignee").inner_text().startswith("Дежурная")
     page.get_by_label("Внутренняя заметка").check()  # the composer's kind
     page.locator("#note-body").fill("Проверить данные дилера")
