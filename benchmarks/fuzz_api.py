@@ -1,7 +1,10 @@
 """Schema-driven fuzzing of the JSON API: the app (every built-in plugin, demo data, SQLite in a
 temporary instance) is served on a loopback port in a thread, and schemathesis (``st run``)
 generates requests from ``/api/v1/openapi.json`` and checks every response against it — no
-server errors, status codes, content types and bodies as documented, ``Allow`` on 405.
+server errors, status codes, content types and bodies as documented, ``Allow`` on 405. It runs
+three times: as an anonymous visitor, as a signed-in citizen with confirmed contacts and a request
+of their own, and as a duty specialist (session cookie and CSRF token each), so the routes behind
+sign-in reach their views.
 
 Run by ``make fuzz`` (never by ``make test``; a bounded version is tests/test_api_fuzz.py).
 Writes benchmarks/results/fuzz.md with the figures of the run.
@@ -37,22 +40,50 @@ def serve(instance: Path):
     from sep_core.migrate import upgrade
 
     app = create_app({"SEP_OUTBOX_DELIVER_AFTER_REQUEST": False})
+    sessions = {}
     with app.app_context():
         upgrade(app)
         app.extensions["sep"].pm.hook.sep_init_data(app=app, demo=True)
         db.session.commit()
+        sessions = signed_in_sessions(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
+    return f"http://127.0.0.1:{server.server_port}", server, sessions
 
 
-def csrf_headers(url: str) -> list[str]:
-    """A session cookie and its CSRF token, so POSTs reach the views (not only the CSRF check)."""
+def signed_in_sessions(app) -> dict[str, str]:
+    """Session cookies ("name=value") of a confirmed citizen with a request and of a duty specialist."""
+    from sep_core.testing import create_user, sign_in
+
+    cookies = {}
+    citizen = create_user("fuzz.citizen@example.ru")
+    duty = create_user("fuzz.duty@example.ru", role="duty")
+    if app.extensions["sep"].pm.has_plugin("tickets"):
+        from sep_plugins.tickets import service
+
+        service.ensure_categories()
+        service.create_ticket(user=citizen, fields={
+            "surname": "Иванова", "first_name": "Мария", "email": citizen.email, "subject": "Нужна выписка",
+            "description": "Не могу скачать выписку из ЭПТС."}, category=service.category_by_code("extract"),
+            channel="web")
+    name = app.config["SESSION_COOKIE_NAME"]
+    for role, user in (("citizen", citizen), ("duty", duty)):
+        client = sign_in(app.test_client(), user)
+        cookies[role] = f"{name}={client.get_cookie(name).value}"
+    return cookies
+
+
+def csrf_headers(url: str, cookie: str | None = None) -> list[str]:
+    """A session cookie (a new anonymous one, or ``cookie``) and its CSRF token, so POSTs reach the
+    views (not only the CSRF check)."""
     import json
     import urllib.request
 
-    with urllib.request.urlopen(url + "/api/v1/csrf", timeout=10) as response:
-        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    request = urllib.request.Request(url + "/api/v1/csrf", headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        name = (cookie or "sep_session=").split("=", 1)[0]
+        cookie = next((c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []
+                       if cookie is None or c.startswith(name + "=")), cookie)
         token = json.loads(response.read())["csrf_token"]
     return ["-H", f"X-CSRFToken: {token}", "-H", f"Cookie: {cookie}"]
 
@@ -64,27 +95,35 @@ def main() -> int:
     parser.add_argument("--phases", default="examples,coverage,fuzzing")
     parser.add_argument("--no-report", action="store_true")
     args = parser.parse_args()
+    runs = []
     with tempfile.TemporaryDirectory(prefix="sep-fuzz-") as tmp:
-        url, server = serve(Path(tmp))
-        command = [str(Path(sys.executable).with_name("st")), "--no-color", "run", url + "/api/v1/openapi.json",
-                   "--checks", CHECKS, "--max-examples", str(args.max_examples), "--workers", args.workers,
-                   "--phases", args.phases, "--continue-on-failure",
-                   "--generation-database", "none", *csrf_headers(url)]
-        started = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)  # its cache stays out of the tree
-        elapsed = time.monotonic() - started
+        url, server, sessions = serve(Path(tmp))
+        for who, cookie in (("anonymous", None), ("citizen", sessions["citizen"]), ("duty", sessions["duty"])):
+            command = [str(Path(sys.executable).with_name("st")), "--no-color", "run", url + "/api/v1/openapi.json",
+                       "--checks", CHECKS, "--max-examples", str(args.max_examples), "--workers", args.workers,
+                       "--phases", args.phases, "--continue-on-failure",
+                       "--generation-database", "none", *csrf_headers(url, cookie),
+                       # signed in: nothing that ends or replaces the session (the anonymous run has them)
+                       *(["--exclude-path-regex", "^/api/v1/auth/(logout|logout-everywhere|login|register)$"]
+                         if cookie else [])]
+            started = time.monotonic()
+            done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)  # its cache stays out of the tree
+            runs.append((who, time.monotonic() - started, done.returncode, done.stdout + done.stderr))
+            print(f"== {who}: exit {done.returncode}\n{runs[-1][3]}")
         server.shutdown()
-    output = done.stdout + done.stderr
-    print(output)
+    code = max(r[2] for r in runs)
     if not args.no_report:
         RESULTS.mkdir(parents=True, exist_ok=True)
         load = os.getloadavg()[0]
-        tail = "\n".join(output.strip().splitlines()[-25:])
-        (RESULTS / "fuzz.md").write_text(
-            f"# API fuzzing (schemathesis)\n\n`python benchmarks/fuzz_api.py --max-examples {args.max_examples} "
-            f"--workers {args.workers}` — {elapsed:.0f} s, exit code {done.returncode}, load average "
-            f"{load:.1f} on {os.cpu_count()} CPUs.\n\nChecks: {CHECKS}.\n\n```\n{tail}\n```\n", encoding="utf-8")
-    return done.returncode
+        parts = [f"# API fuzzing (schemathesis)\n\n`python benchmarks/fuzz_api.py --max-examples {args.max_examples} "
+                 f"--workers {args.workers}` — {sum(r[1] for r in runs):.0f} s in all, load average {load:.1f} on "
+                 f"{os.cpu_count()} CPUs, at most {args.max_examples} examples per operation and phase.\n\n"
+                 f"Checks: {CHECKS}.\n"]
+        for who, elapsed, returncode, output in runs:
+            tail = "\n".join(line for line in output.strip().splitlines()[-25:] if "[Filtered]" not in line)
+            parts.append(f"\n## As {who} — {elapsed:.0f} s, exit code {returncode}\n\n```\n{tail}\n```\n")
+        (RESULTS / "fuzz.md").write_text("".join(parts), encoding="utf-8")
+    return code
 
 
 if __name__ == "__main__":

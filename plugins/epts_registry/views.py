@@ -232,7 +232,7 @@ LOOKUP_PARAMETERS = [
 ]
 REASON_SCHEMA = {"type": "string", "maxLength": 200,
                  "description": "Staff only: why the service part is needed (written to the audit log)"}
-LOOKUP_BODY = {"type": "object", "properties": {
+LOOKUP_BODY = {"type": "object", "not": {"required": ["number", "vin"]}, "properties": {
     "number": LOOKUP_PARAMETERS[0]["schema"], "vin": LOOKUP_PARAMETERS[1]["schema"], "reason": REASON_SCHEMA}}
 LOOKUP_RESPONSES = {404: "No such record", 429: "Too many lookups (per IP address and per session)"}
 

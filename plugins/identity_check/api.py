@@ -176,6 +176,7 @@ def resend():
 @api.post("/login")
 @api_doc("Sign in with an e-mail (or a phone) and the password; sets the session cookie", tags=TAGS,
          request_body={"type": "object", "required": ["password"],
+                       "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
                        "properties": {"email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX},
                                       "phone": {"type": "string", "maxLength": PHONE_MAX},
                                       "password": {"type": "string", "minLength": 1, "maxLength": 256},
