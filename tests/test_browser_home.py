@@ -15,7 +15,7 @@ def test_home_page_in_a_real_browser(browser_page):
     assert page.locator("html").get_attribute("lang") == "ru"
     assert page.get_by_role("heading", level=1).inner_text() == "Чем мы можем помочь?"
     assert page.get_by_role("heading", name="Онлайн-консультант").is_visible()
-    assert page.get_by_role("link", name="8 800 200-00-00").get_attribute("href") == "tel:+78002000000"
+    assert page.locator("main").get_by_role("link", name="8 800 200-00-00").get_attribute("href") == "tel:+78002000000"
     # the stylesheet is served by the app itself (no CDN) and applied
     assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") \
         == "rgb(11, 92, 173)"
