@@ -60,7 +60,8 @@ def caller_card(phone: str) -> dict:
                 for r in group or []]
     name = (user.full_name or user.email or "") if user else ""
     return {"phone": phone, "known": user is not None, "user_id": user.id if user else None, "name": name,
-            "requests": requests}
+            "surname": (user.surname or "") if user else "", "first_name": (user.first_name or "") if user else "",
+            "patronymic": (getattr(user, "patronymic", "") or "") if user else "", "requests": requests}
 
 
 def log_call(operator: User, phone_raw: str, topic: str, outcome: str, duration_seconds: int,

@@ -368,6 +368,9 @@ def phone():
     form = PhoneTicketForm()
     form.category.choices = category_choices()
     errors: list[str] = []
+    if request.method == "POST" and request.form.get("prefill") == "call":
+        # opened from a caller card (channel_phone): the fields arrive filled in, nothing is saved yet
+        return render_template("tickets/desk_phone.html", form=form, errors=errors)
     if form.validate_on_submit():
         citizen = _find_citizen(form.citizen.data)
         if form.citizen.data and citizen is None:

@@ -92,3 +92,14 @@ def test_the_desk_opens_the_card_of_the_answered_call(app, browser_page, live_se
     expect(page.locator("#caller-name")).to_have_text("Иванов Иван")
     expect(page.locator("#caller-requests")).to_contain_text("Нет выписки")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # issue 14: "create request" opens the staff phone-request form pre-filled with the caller
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.get_by_role("button", name="Зарегистрировать заявку по этому звонку").click()
+    expect(page.locator("h1")).to_have_text("Зарегистрировать заявку по телефону")
+    assert page.locator("#surname").input_value() == "Иванов"
+    assert page.locator("#first_name").input_value() == "Иван"
+    assert page.locator("#phone").input_value() == "+79161234567"
+    assert page.locator("#citizen").input_value() == "+79161234567"
+    assert page.locator(".error-summary").count() == 0  # nothing validated or saved yet
+    assert not [u for u in requested if "9161234567" in u], requested  # the caller's data never in a URL
