@@ -134,6 +134,20 @@ def _staff_choices(profile: str | None = None) -> list[tuple[str, str]]:
             for u in desk_rules.desk_staff(profile)]
 
 
+def _assign_choices() -> list[tuple]:
+    """The assign list: whom a roster (``sep_on_duty``) says is off shift is shown disabled with the
+    reason (the service refuses them too); without a roster everyone is offered."""
+    at, on_duty = now(), current_state().pm.hook.sep_on_duty
+    choices: list[tuple] = []
+    for u in desk_rules.desk_staff(None):
+        label = f"{u.full_name or u.email or u.id} ({role_label(u.role)})"
+        if on_duty(user=u, at=at) is False:
+            choices.append((str(u.id), _("%(name)s — not on shift", name=label), {"disabled": True}))
+        else:
+            choices.append((str(u.id), label))
+    return choices
+
+
 def _requirement_catalog() -> list:
     return desk_rules.requirement_catalog()
 
@@ -150,7 +164,7 @@ def _forms(ticket: Ticket, **override):
     if not escalate.profile.data:
         escalate.profile.data = service.default_profile(ticket)
     assign = AssignForm(prefix="assign")
-    assign.assignee.choices = _staff_choices()
+    assign.assignee.choices = _assign_choices()
     edit = EditForm(prefix="edit", obj=ticket)
     edit.category.choices = category_choices()
     if request.method == "GET":
@@ -238,7 +252,7 @@ def _take(ticket):
 
 def _assign(ticket):
     form = AssignForm(prefix="assign")
-    form.assignee.choices = _staff_choices()
+    form.assignee.choices = _assign_choices()
     if not form.validate_on_submit():
         return "assign_form", form
     service.assign(ticket, current_user, db.session.get(User, int(form.assignee.data)))

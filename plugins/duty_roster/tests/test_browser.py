@@ -67,3 +67,45 @@ def test_profiles_page_on_a_phone(app, browser_page, live_server, r):
     with page.expect_navigation():
         page.get_by_label("Название на английском").press("Enter")
     assert page.locator('tr[data-code="extracts"]').count() == 1
+
+
+def test_the_assign_list_offers_only_who_is_on_shift(app, browser_page, live_server, clock, r):
+    """Issue 14: on a request's page the assign list shows those off shift disabled with the reason;
+    the one on shift is assigned; a forged POST for someone off shift is refused by the server."""
+    from playwright.sync_api import expect
+    from sep_plugins.tickets import service
+
+    from sep_core import db
+    from sep_core.testing import csrf_token
+    from sep_core.testing import sign_in as sign_in_client
+
+    admin = r.make_user("admin@example.org", "admin", surname="Админ")
+    anna = r.make_user("anna@example.org", "duty", surname="Анна")
+    boris = r.make_user("boris@example.org", "duty", surname="Борис")
+    clock.set("2026-03-02T09:00:00")
+    r.shift(anna, "duty", "2026-03-02T06:00", "2026-03-02T14:00")
+    r.shift(boris, "duty", "2026-03-02T14:00", "2026-03-02T22:00")  # later today
+    service.ensure_categories()
+    ticket = service.create_ticket(user=None, fields={"surname": "Иванов", "first_name": "Иван",
+                                                      "email": "ivan@example.org", "subject": "Нет выписки",
+                                                      "description": "Не скачивается"},
+                                   category=service.category_by_code("extract"), channel="web")
+    ticket.assignee_id = None
+    db.session.commit()
+    page = browser_page
+    sign_in(page, app, live_server, admin)
+    page.goto(f"/desk/requests/{ticket.number}")
+    options = page.locator("#assign-form select option")
+    boris_option = options.filter(has_text="Борис")
+    expect(boris_option).to_contain_text("не на смене")
+    assert boris_option.is_disabled()
+    assert not options.filter(has_text="Анна").is_disabled()
+    page.locator("#assign-form select").select_option(str(anna.id))
+    page.locator("#assign-form button[type=submit]").click()
+    expect(page.locator("#assignee")).to_contain_text("Анна")  # the new page
+    client = sign_in_client(app.test_client(), admin)
+    forged = client.post(f"/desk/requests/{ticket.number}/assign",
+                         data={"csrf_token": csrf_token(client), "assign-assignee": str(boris.id)})
+    assert "выберите того, кто на дежурстве" in forged.get_data(as_text=True), forged.status_code  # refused
+    db.session.refresh(ticket)
+    assert ticket.assignee_id == anna.id
