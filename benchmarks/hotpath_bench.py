@@ -60,6 +60,30 @@ PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
 QUESTIONS = ["Как зарегистрироваться в личном кабинете?", "Не приходит код подтверждения на телефон",
              "Сколько стоит выписка из электронного паспорта?", "Забыл пароль, как войти?",
              "Как подать заявку на исправление данных?", "Какие браузеры поддерживаются?"]
+# The asks' questions are generated (topics x openings x endings, then a number when those run out), so
+# that no question repeats within a run: the consultant caches the vectors of repeated questions
+# (kb_semantic ``question_cache``), and a bench that cycled through a few questions would measure the
+# cache, not the encoder. Each client gets its own questions, a fresh slice for every round.
+TOPICS = [*QUESTIONS, "Как получить выписку о транспортном средстве?", "Где посмотреть статус моей заявки?",
+                      "Как сменить номер телефона в профиле?", "Во сколько открывается центр поддержки?",
+                      "Почему не открывается электронный паспорт?", "Как удалить учётную запись?",
+                      "Можно ли оплатить выписку картой?", "Как связаться с оператором?",
+                      "Что делать, если данные в паспорте неверные?", "Как прикрепить документ к заявке?"]
+OPENINGS = ["", "Здравствуйте! ", "Подскажите, пожалуйста: ", "Добрый день. ", "Вопрос: ", "Помогите: ",
+            "Срочно! ", "Извините, ", "Скажите, ", "У меня проблема. "]
+ENDINGS = ["", " Спасибо.", " Заранее благодарю!", " Очень нужно.", " Жду ответа.", " Не могу разобраться.",
+           " Пробовал уже дважды.", " Это для юрлица.", " Пишу с телефона.", " Ответьте, пожалуйста."]
+ASKS_PER_ROUND = 400  # per client and round: more than a client sends in 5 s here (~60 at 1,000 req/s)
+
+
+def question(k: int) -> str:
+    """The k-th generated question (all distinct)."""
+    t, rest = k % len(TOPICS), k // len(TOPICS)
+    o, rest = rest % len(OPENINGS), rest // len(OPENINGS)
+    e, rest = rest % len(ENDINGS), rest // len(ENDINGS)
+    topic = TOPICS[t][0].lower() + TOPICS[t][1:] if OPENINGS[o].endswith((", ", ": ")) else TOPICS[t]
+    number = f" Номер обращения {rest}." if rest else ""
+    return f"{OPENINGS[o]}{topic}{ENDINGS[e]}{number}"
 
 
 def make_hello():
@@ -264,18 +288,22 @@ class Browser:
         return json.loads(body)["csrf_token"]
 
 
-def ask_requests(port: int, client: int) -> list[bytes]:
+def ask_requests(port: int, client: int, slices: int) -> list[list[bytes]]:
+    """``slices`` lists of ASKS_PER_ROUND asks with distinct questions (one list per round)."""
     browser = Browser(port)
     token = browser.csrf()
 
-    def ask(question: str):
-        body = json.dumps({"question": question}, ensure_ascii=False).encode()
+    def ask(q: str):
+        body = json.dumps({"question": q}, ensure_ascii=False).encode()
         return lambda cookie: request_bytes("POST", "/api/v1/ask", {
             "Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": token}, body)
 
     status, body = browser.send(ask(QUESTIONS[0]))  # the session as the app leaves it after a question
     assert status == 200, (status, body[:200])
-    return [ask(QUESTIONS[(client + i) % len(QUESTIONS)])(browser.cookie()) for i in range(len(QUESTIONS))]
+    cookie = browser.cookie()
+    first = (client * slices) * ASKS_PER_ROUND
+    return [[ask(question(first + r * ASKS_PER_ROUND + i))(cookie) for i in range(ASKS_PER_ROUND)]
+            for r in range(slices)]
 
 
 def file_requests(port: int, session_cookie: str, client: int) -> list[bytes]:
@@ -489,16 +517,16 @@ def main() -> None:
         n = args.clients
         plain_req = [[request_bytes("GET", "/")]] * n
         health_req = [[request_bytes("GET", "/api/v1/health")]] * n
-        ask_req = [ask_requests(port, i) for i in range(n)]
+        ask_req = [ask_requests(port, i, args.rounds + 1) for i in range(n)]
         file_req = [file_requests(port, cookies[i], i) for i in range(n)]
         # warm-up: every worker imports, connects and builds its index (not measured)
-        load(port, ask_req, 200, 2.0)
+        load(port, [a[0] for a in ask_req], 200, 2.0)
         load(plain_port, plain_req, 200, 1.0)
         for r in range(args.rounds):
             row = {"round": r + 1, "load_1m": os.getloadavg()[0]}
             row["plain"] = load(plain_port, plain_req, 200, args.seconds)
             row["health"] = load(port, health_req, 200, args.seconds)
-            row["ask"] = load(port, ask_req, 200, args.seconds)
+            row["ask"] = load(port, [a[r + 1] for a in ask_req], 200, args.seconds)
             row["file"] = load(port, file_req, 201, args.seconds)
             row["health_vs_plain"] = row["health"]["rps"] / row["plain"]["rps"]
             row["ask_vs_health"] = row["ask"]["rps"] / row["health"]["rps"]
