@@ -26,6 +26,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -220,6 +221,10 @@ class Engine:
         self._sentences: dict[int, tuple] = {}
         self._html: dict[int, str] = {}
         self._copy: dict[int, str] = {}
+        self._ranked: OrderedDict[tuple[str, str, int], tuple] = OrderedDict()
+        """Latest questions' analysed query and hits (setting ``ranking_cache``), for ``_ranked_for``."""
+        self._ranked_for: dict[str, Ranker] | None = None
+        self._ranked_lock = threading.Lock()
 
     # -- freshness ----------------------------------------------------------------------------
 
@@ -537,13 +542,40 @@ class Engine:
             if meta is not None:
                 meta["kb_decision"] = decision
             return [], decision
-        query = index.analyze_query(question)
-        hits = index.search_query(query, limit)
+        query, hits = self._rank(index, question, locale, limit)
         decision = self.decide(hits)
         if meta is not None:
             meta["kb_keywords"] = sorted(set(query.terms))[:8]
             meta["kb_decision"] = decision
         return [self._answer(index, hit) for hit in hits], decision
+
+    def _rank(self, index: Ranker, question: str, locale: str, limit: int) -> tuple[object, list[Hit]]:
+        """The analysed question and its hits, remembered for the latest ``ranking_cache`` questions
+        (exact text, locale, limit) while the indexes stay the same: citizens repeat standard questions,
+        and a repeat then costs no ranking (the keyword indexes and the sentence encoder: most of an
+        ask's CPU). Any change of the base installs new indexes, which empties the cache; the decision
+        and the answers are made afresh from the hits every time (settings apply at once)."""
+        size = int(plugin_settings(PLUGIN).get("ranking_cache", 0))
+        if size <= 0:
+            query = index.analyze_query(question)
+            return query, index.search_query(query, limit)
+        key = (locale, question, limit)
+        with self._ranked_lock:
+            if self._ranked_for is not self.indexes:
+                self._ranked.clear()
+                self._ranked_for = self.indexes
+            cached = self._ranked.get(key)
+            if cached is not None and cached[0] is index:
+                self._ranked.move_to_end(key)
+                return cached[1], [replace(h) for h in cached[2]]
+        query = index.analyze_query(question)
+        hits = index.search_query(query, limit)
+        with self._ranked_lock:
+            if self._ranked_for is self.indexes:
+                self._ranked[key] = (index, query, tuple(replace(h) for h in hits))
+                while len(self._ranked) > size:
+                    self._ranked.popitem(last=False)
+        return query, hits
 
     def decide(self, hits: list[Hit]) -> Decision:
         """The decision for ranked hits (keys are entry ids) under the configured policy."""

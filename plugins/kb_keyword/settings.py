@@ -5,6 +5,9 @@ DEFAULTS = {
     "refresh_seconds": 2.0,
     # Build a whole new index in a forked child process (POSIX): the worker then only maps the files.
     "build_in_child": True,
+    # The latest questions whose ranking a worker remembers while the base is unchanged (0: none): a
+    # repeated question then costs no ranking. Answers are unchanged; an edit of the base empties it.
+    "ranking_cache": 2048,
     # Alternatives shown under an answer ("maybe you meant...").
     "alternatives": 3,
     # Where a question the consultant cannot answer goes (the question is kept server-side as the draft).
