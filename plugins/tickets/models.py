@@ -159,6 +159,9 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow_naive)
+    message = relationship(Message)
+    """Set with a message not yet flushed (a new request's first one): the flush writes the message
+    first and fills ``message_id``, so filing needs no flush of its own for the message."""
 
 
 class HistoryEntry(db.Model):

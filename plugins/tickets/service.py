@@ -203,7 +203,10 @@ def _attach(ticket: Ticket, message: Message | None, files: list[storage.Checked
     written = storage.store(files, owner_id)
     for row in written + pending:
         row.ticket_id = ticket.id
-        row.message_id = message.id if message is not None else None
+        if message is not None and message.id is None:
+            row.message = message  # written with the message in one flush
+        else:
+            row.message_id = message.id if message is not None else None
         row.pending_token = None
         db.session.add(row)
     return written
@@ -244,8 +247,7 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
         db.session.flush()
         message = Message(ticket_id=ticket.id, author_id=getattr(user, "id", None), kind="citizen",
                           body=ticket.description, created_at=ticket.created_at)
-        db.session.add(message)
-        db.session.flush()
+        db.session.add(message)  # flushed with the attachments, history and notification below
         written = _attach(ticket, message, files, pending, getattr(user, "id", None), new_ticket=True)
         _history(ticket, registered_by or user, "created", {"channel": channel})
         _auto_assign(ticket)
@@ -303,7 +305,8 @@ def _auto_assign(ticket: Ticket) -> None:
     caller = hook().sep_pick_assignee
     if not caller.get_hookimpls():
         return
-    picked = caller(ticket=ticket, load=_OpenLoad())
+    with db.session.no_autoflush:  # the rows written so far go with the filing's one flush before the commit
+        picked = caller(ticket=ticket, load=_OpenLoad())
     if picked is not None and getattr(picked, "id", None):
         ticket.assignee_id = picked.id
         _history(ticket, None, "assigned", {"to": picked.id, "auto": True})

@@ -99,3 +99,36 @@ def test_without_the_cache_each_use_reads_the_categories(app, h):
     db.session.commit()
     db.session.remove()
     assert "other" not in {c.code for c in service.active_categories()}
+
+
+def test_filing_flushes_twice_and_links_the_file_to_its_message(pg_app, h):
+    """The request's row is flushed for its id; its message, file, history, notification (and a
+    roster's assignment) go in one flush before the answer is built — the roster's query does not
+    flush them early, and the file is linked to its message by the flush, not by a flush of its own."""
+    from sep_plugins.tickets.models import Attachment, Message
+    from sqlalchemy.orm import Session
+
+    with pg_app.app_context():
+        citizen = h.make_user("ivan@example.org", phone="+79161234567")
+        client = pg_app.test_client()
+        h.login(client, citizen)
+        token = h.csrf(client)
+        assert file_api(client, h, token, "первая").status_code == 201
+        flushes: list[int] = []
+        listener = lambda session, context, instances: flushes.append(len(session.new))  # noqa: E731
+        event.listen(Session, "before_flush", listener)
+        try:
+            response = file_api(client, h, token, "вторая")
+        finally:
+            event.remove(Session, "before_flush", listener)
+        assert response.status_code == 201
+        assert len([n for n in flushes if n]) <= 2, flushes
+        number = response.get_json()["number"]
+        db.session.remove()
+        attachment, message = db.session.execute(
+            db.select(Attachment, Message).join(Message, Message.id == Attachment.message_id)
+            .where(Message.body.like("%"), Attachment.filename == "scan.pdf")
+            .order_by(Attachment.id.desc())).first()
+        assert attachment.ticket_id == message.ticket_id and message.kind == "citizen"
+        body = response.get_json()
+        assert body["messages"][0]["attachments"][0]["filename"] == "scan.pdf" and body["number"] == number
