@@ -1,15 +1,18 @@
 """The consultant's index, shared by the workers through files, kept fresh entry by entry.
 
-The index of the published entries (per locale) and the entries' texts are written once, as numpy
-arrays, to ``<instance>/kb_index/<build>/`` and memory-mapped by every worker of the instance folder:
-the operating system keeps one copy. ``kb_index/current.json`` names the newest build and the base
-version it holds. The answer path reads memory only, except for one cheap version check at most every
-``refresh_seconds`` (a single-row SELECT). When the version moved, a worker
+The index of the published entries (per locale), the entries' texts and, when a plugin gives a sentence
+encoder (``sep_text_encoder``, kb_semantic), their sentence vectors are written once, as numpy arrays,
+to ``<instance>/kb_index/<build>/`` and memory-mapped by every worker of the instance folder: the
+operating system keeps one copy, and no worker encodes the base at start-up. ``kb_index/current.json``
+names the newest build and the base version it holds. The answer path reads memory only, except for
+one cheap version check at most every ``refresh_seconds`` (a single-row SELECT). When the version
+moved, a worker
 
 - loads a newer build another worker (or ``sep kb reindex``) wrote, if there is one;
 - otherwise reads the entries changed since its build (``change_version``) and indexes those alone
   (:meth:`Index.updated` of the entries' and the phrasings' indexes: the old versions masked, the
-  changed ones in a small segment of their own);
+  changed ones in a small segment of their own; :meth:`Semantic.updated` likewise encodes only their
+  texts);
 - builds afresh only when the synonyms changed, ``sep kb reindex`` asked for it, or more than
   ``DELTA_SHARE`` of the base changed: one worker builds (a file lock), the others wait for it (a small
   base) or keep answering from the old index (from ``BACKGROUND_REBUILD_FROM`` entries) and load it.
@@ -40,7 +43,7 @@ from .decision import Decision, Policy, decide
 from .matching import Document, Hit, Index, MatchSettings, best_fragment
 from .matching.fragment import analyse
 from .matching.index import release_memory
-from .matching.ranking import FUSED_POLICY, Ranker, Semantic, is_fused
+from .matching.ranking import FUSED_POLICY, Ranker, RankSettings, Semantic, VectorStore, is_fused
 from .models import KbEntry, KbState, KbSynonym
 
 PLUGIN = "kb_keyword"
@@ -156,16 +159,31 @@ def _save_ranker(ranker: Ranker, folder: Path) -> None:
         ranker.phrasings.save(folder / "phrasings")
 
 
-def _load_ranker(folder: Path, settings: MatchSettings) -> Ranker:
+def _load_ranker(folder: Path, settings: MatchSettings, encoder=None) -> Ranker:
+    """A locale's shared build, memory-mapped; with its sentence vectors when ``encoder`` made them
+    (the caller checked the build's encoder names: :meth:`Engine._encoders_fit`)."""
     phrasings = None
     if (folder / "phrasings" / "meta.json").exists():
         phrasings = Index.load(folder / "phrasings", _phrasing_settings(settings))
-    return Ranker(Index.load(folder / "entries", settings), phrasings)
+    rank = RankSettings()
+    semantic = None
+    if encoder is not None:
+        semantic = Semantic.load(folder / "semantic", encoder, rank)
+        if semantic is None:
+            raise ValueError(f"{folder / 'semantic'}: no vectors of {encoder.name}")
+    return Ranker(Index.load(folder / "entries", settings), phrasings, rank, semantic)
 
 
-def _updated_ranker(base: Ranker, docs: list[Document], removed: list[int], version: int) -> Ranker:
+def _said(docs: list[Document]) -> list[Document]:
+    """The phrasings of ``docs``, one document each keyed by its entry (as :meth:`Ranker.build`)."""
+    return [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
+
+
+def _updated_ranker(base: Ranker, docs: list[Document], removed: list[int], version: int,
+                    semantic: Semantic | None = None) -> Ranker:
     """The ranker with changed entries indexed alone: the entries' index without their phrasings, the
-    phrasing index with one document per phrasing (keyed by the entry), both over the shared base."""
+    phrasing index with one document per phrasing (keyed by the entry), both over the shared base;
+    ``semantic``, the vectors with the changed entries' overlay (:meth:`Engine._updated_semantic`)."""
     entries = base.index.updated([replace(d, phrasings=()) for d in docs], removed, version)
     said = [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
     phrasings = base.phrasings
@@ -174,7 +192,7 @@ def _updated_ranker(base: Ranker, docs: list[Document], removed: list[int], vers
                                 base.index.version)
     if phrasings is not None:
         phrasings = phrasings.updated(said, removed, version)
-    return Ranker(entries, phrasings, base.rank, base.semantic)
+    return Ranker(entries, phrasings, base.rank, semantic)
 
 
 @contextlib.contextmanager
@@ -216,6 +234,9 @@ class Engine:
         """Times it indexed changed entries alone."""
         self.child_builds = 0
         """Of the full builds, those a forked child process made."""
+        self.encoded = 0
+        """Base texts (entries, phrasings) this worker encoded for the semantic signal: only changed
+        entries' texts, the shared build's vectors are mapped (a forked build's count is its own)."""
         self.folder: Path | None = None
         self._token = ""
         self._sentences: dict[int, tuple] = {}
@@ -303,16 +324,38 @@ class Engine:
             return None
 
     def _usable(self, current: dict | None, state: State) -> bool:
-        return bool(current and current.get("token") == state.token and current.get("settings") == self._settings_key()
-                    and state.rebuild_version <= current.get("version", -1) <= state.version
-                    and (self.folder / current["build"] / "build.json").exists())
+        if not (current and current.get("token") == state.token and current.get("settings") == self._settings_key()
+                and state.rebuild_version <= current.get("version", -1) <= state.version):
+            return False
+        try:
+            meta = json.loads((self.folder / current["build"] / "build.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return self._encoders_fit(meta)
+
+    def _encoders(self, locales) -> dict:
+        """This worker's sentence encoder per locale (``sep_text_encoder``; None: keyword only)."""
+        hook = current_app.extensions["sep"].pm.hook.sep_text_encoder
+        return {loc: hook(locale=loc) for loc in locales}
+
+    def _encoders_fit(self, meta: dict) -> bool:
+        """Whether a build's vectors fit this worker: for every locale this worker has an encoder for,
+        the build holds vectors made by an encoder of the same name. A build with vectors this worker
+        has no encoder for fits (they are not used: keyword only); a build without them, or with another
+        encoder's, does not (the worker builds afresh with its own encoder)."""
+        made = meta.get("encoders", {})
+        return all(encoder is None or made.get(loc) == encoder.name
+                   for loc, encoder in self._encoders(meta.get("locales", {})).items())
 
     def _load(self, current: dict) -> bool:
         folder = self.folder / current["build"]
         try:
             meta = json.loads((folder / "build.json").read_text(encoding="utf-8"))
+            if not self._encoders_fit(meta):
+                return False
             settings = self._settings()
-            bases = {loc: _load_ranker(folder / sub, settings) for loc, sub in meta["locales"].items()}
+            encoders = self._encoders(meta["locales"])
+            bases = {loc: _load_ranker(folder / sub, settings, encoders[loc]) for loc, sub in meta["locales"].items()}
             store = EntryStore.load(folder)
         except (OSError, ValueError, KeyError):
             return False
@@ -326,38 +369,26 @@ class Engine:
         self.base_version = self.version = version
         self.build_name, self._token = build, token
         self._sentences, self._html, self._copy = {}, {}, {}
-        self._bases = self._with_semantic(bases)
-        self.indexes = dict(self._bases)
 
-    def _with_semantic(self, rankers: dict[str, Ranker]) -> dict[str, Ranker]:
-        """Rankers with the semantic signal of the ``sep_text_encoder`` hook (kb_semantic), when a plugin
-        gives an encoder for their locale. Its vectors are this worker's, not shared: they are computed
-        for every published entry of the locale (vectors of unchanged texts reused, so a change encodes
-        only the changed texts), which reads the entries."""
-        hook = current_app.extensions["sep"].pm.hook.sep_text_encoder
-        encoders = {loc: hook(locale=loc) for loc in rankers}
-        if not any(e is not None for e in encoders.values()):
-            return rankers
-        rows = db.session.execute(db.select(*_entry_columns()).where(KbEntry.status == "published")
-                                  .order_by(KbEntry.id))
-        docs: dict[str, list[Document]] = {}
-        for row in rows:
-            view = _view(row)
-            docs.setdefault(view.locale, []).append(_document(row, view))
-        out = {}
-        for loc, ranker in rankers.items():
-            encoder = encoders[loc]
-            if encoder is None:
-                out[loc] = ranker
-                continue
-            mine = docs.get(loc, [])
-            said = [Document(d.key, p) for d in mine for p in d.phrasings if p and p.strip()]
-            old = self.indexes.get(loc)
-            old = old.semantic if old is not None else None
-            semantic = Semantic.build(encoder, mine, said, ranker.rank,
-                                      old if old is not None and old.encoder is encoder else None)
-            out[loc] = Ranker(ranker.index, ranker.phrasings, ranker.rank, semantic)
-        return out
+    def _updated_semantic(self, loc: str, base: Ranker, docs: list[Document], removed: list[int]) -> Semantic | None:
+        """The locale's vectors with the changed entries' texts as an overlay on the shared build's: only
+        texts neither the build nor this worker's previous overlay holds are encoded; the changed and
+        removed entries' base rows are masked. No other entry is read."""
+        encoder = self._encoders([loc])[loc]
+        if encoder is None:
+            return None
+        semantic = base.semantic
+        if semantic is None and len(base.index.keys) == 0:  # a locale the build did not have
+            semantic = Semantic.build(encoder, [], [], base.rank)
+        elif semantic is None or semantic.encoder.name != encoder.name:
+            return None  # the hook's encoder changed since the build was loaded: keyword only until the next
+        old = self.indexes.get(loc)
+        old = old.semantic if old is not None else None
+        counted: list[int] = []
+        semantic = semantic.updated(encoder, docs, _said(docs), removed, base.rank,
+                                    old if old is not None and old.encoder.name == encoder.name else None, counted)
+        self.encoded += sum(counted)
+        return semantic
 
     def rebuild(self, version: int, state: State | None = None) -> None:
         """Build the whole index afresh and share it (unless another worker built it meanwhile)."""
@@ -429,16 +460,53 @@ class Engine:
         tmp = self.folder / f".{name}.tmp"
         tmp.mkdir(parents=True)
         subs = {}
+        made: dict[str, str] = {}
+        encoders = self._encoders(by_locale)
+        previous = self._previous_vectors()
         for i, (loc, docs) in enumerate(by_locale.items()):
             ranker = Ranker.build(docs, settings, synonyms, state.version)
             subs[loc] = f"l{i}-{re.sub(r'[^A-Za-z0-9_-]', '_', loc)}"
             _save_ranker(ranker, tmp / subs[loc])
+            encoder = encoders[loc]
+            if encoder is not None:
+                counted: list[int] = []
+                semantic = Semantic.build(encoder, docs, _said(docs), ranker.rank, previous.get(encoder.name, ()),
+                                          counted)
+                semantic.save(tmp / subs[loc] / "semantic", ranker.rank)
+                made[loc] = encoder.name
+                self.encoded += sum(counted)
+                del semantic
             del ranker
-        del by_locale
+        del by_locale, previous
         EntryStore.build(views).save(tmp)
         del views
-        (tmp / "build.json").write_text(json.dumps({"version": state.version, "locales": subs}), encoding="utf-8")
+        (tmp / "build.json").write_text(json.dumps({"version": state.version, "locales": subs, "encoders": made},
+                                                   ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, folder)
+
+    def _previous_vectors(self) -> dict[str, list[VectorStore]]:
+        """The current build's sentence vectors by encoder name (memory-mapped), and this worker's
+        overlays of changed entries, for a new build to copy the rows of texts they already hold instead
+        of encoding them again. Read before the new build is loaded: :meth:`_remove_old` deletes the
+        older builds after that."""
+        out: dict[str, list[VectorStore]] = {}
+        for ranker in self.indexes.values():
+            if ranker.semantic is not None and ranker.semantic.extra is not None:
+                out.setdefault(ranker.semantic.encoder.name, []).append(ranker.semantic.extra)
+        current = self._current()
+        if not current:
+            return out
+        folder = self.folder / current.get("build", "")
+        try:
+            meta = json.loads((folder / "build.json").read_text(encoding="utf-8"))
+            for loc, sub in meta.get("locales", {}).items():
+                name = meta.get("encoders", {}).get(loc)
+                info = Semantic.meta(folder / sub / "semantic")
+                if name and info and info.get("encoder") == name:
+                    out.setdefault(name, []).append(VectorStore.load(folder / sub / "semantic"))
+        except (OSError, ValueError, KeyError):
+            pass  # a build being removed: encode instead
+        return out
 
     def _remove_old(self, keep: str) -> None:
         """Earlier builds go (workers that still map their files keep reading them until they move on)."""
@@ -475,8 +543,12 @@ class Engine:
             if base is None:
                 synonyms = next(iter(self._bases.values())).index.synonym_groups if self._bases else []
                 base = self._bases[loc] = Ranker.build([], self._settings(), synonyms, self.base_version)
-            indexes[loc] = _updated_ranker(base, docs.get(loc, []), keys, state.version) if keys else base
-        self.indexes = self._with_semantic(indexes) if keys else indexes
+            if keys:
+                semantic = self._updated_semantic(loc, base, docs.get(loc, []), keys)
+                indexes[loc] = _updated_ranker(base, docs.get(loc, []), keys, state.version, semantic)
+            else:
+                indexes[loc] = base
+        self.indexes = indexes
         self.entries = Entries(self.entries.store, changed)
         for cache in (self._sentences, self._html, self._copy):
             for key in keys:

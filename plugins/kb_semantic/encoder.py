@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from importlib import metadata
@@ -32,6 +33,22 @@ NAME = f"use-multilingual-v3 ({DISTRIBUTION}=={VERSION})"
 
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
+
+
+def _after_fork_in_child() -> None:
+    """kb_keyword builds its shared index (and encodes the base's texts) in a forked child of a worker,
+    possibly while another thread of that worker was encoding a question: the child has only the forking
+    thread, so a lock held by another thread at the fork would never be released there. The child gets
+    fresh locks (the parent's are untouched)."""
+    global _lock
+    _lock = threading.Lock()
+    for loaded in _loaded.values():
+        if loaded is not None:
+            loaded._lock = threading.Lock()  # type: ignore[attr-defined]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class RefusedWeights(RuntimeError):

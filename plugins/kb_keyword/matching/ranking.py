@@ -13,14 +13,18 @@ The optional semantic signal (:class:`Semantic`, e.g. a sentence encoder from th
 cosine similarities of the candidates are z-normalised and added with a weight (research: weights
 stable across folds); a candidate whose best phrasing is a paraphrase in meaning of the question (cosine
 at least ``RankSettings.phrasing_bonus_similarity``) gains a fixed bonus, whatever words it shares.
-Without it the keyword ranking is unchanged.
+Without it the keyword ranking is unchanged. Its vectors are plain arrays (int8 rows, texts found by
+sorted digests, per-entry rows) that a shared build saves and workers memory-map, with a small overlay
+for the entries changed since.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -187,43 +191,117 @@ class TextEncoder(Protocol):
         """(len(texts), dim) float32 rows of unit length."""
 
 
-class VectorStore:
-    """Unit vectors stored as int8 rows with a float32 scale each (a quarter of float32's memory);
-    looked up by text so that a rebuild reuses what it already has."""
+def text_digests(texts: Sequence[str]) -> np.ndarray:
+    """blake2b-64 of each text's UTF-8 bytes (uint64): the key a text's vector is found by in a store.
+    Sorted digests with :func:`numpy.searchsorted` replace a dict of 100k+ strings, and can be
+    memory-mapped; two different texts share a digest with probability ~n²/2⁶⁵ (3·10⁻¹⁰ at 100k)."""
+    data = b"".join(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in texts)
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64)
 
-    def __init__(self, rows: np.ndarray, scales: np.ndarray, row_of: dict[str, int]) -> None:
-        self.rows, self.scales, self.row_of = rows, scales, row_of
+
+class TextRows:
+    """``store.row_of``: the row of a text (``get``, ``[]``, ``in``) through the store's digests."""
+
+    def __init__(self, store: VectorStore) -> None:
+        self.store = store
+
+    def get(self, text: str, default=None):
+        row = int(self.store.find(text_digests([text]))[0])
+        return default if row < 0 else row
+
+    def __getitem__(self, text: str) -> int:
+        row = self.get(text)
+        if row is None:
+            raise KeyError(text)
+        return row
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and self.get(text) is not None
+
+    def __len__(self) -> int:
+        return len(self.store.digests)
+
+
+class VectorStore:
+    """Unit vectors stored as int8 rows with a float32 scale each (a quarter of float32's memory), found
+    by their text's digest (sorted uint64 digests and the row of each): plain arrays, so a build saves
+    them (:meth:`save`) and every worker memory-maps the same pages (:meth:`load`), and a rebuild
+    reuses the rows of texts a previous store already holds."""
+
+    FILES = ("rows", "scales", "digests", "positions")
+
+    def __init__(self, rows: np.ndarray, scales: np.ndarray, digests: np.ndarray, positions: np.ndarray) -> None:
+        self.rows, self.scales, self.digests, self.positions = rows, scales, digests, positions
+
+    @property
+    def row_of(self) -> TextRows:
+        return TextRows(self)
+
+    def find(self, digests: np.ndarray) -> np.ndarray:
+        """The row of each digest's text, -1 where the store does not hold it."""
+        digests = np.asarray(digests, dtype=np.uint64)
+        if len(self.digests) == 0 or len(digests) == 0:
+            return np.full(len(digests), -1, np.int64)
+        at = np.minimum(np.searchsorted(self.digests, digests), len(self.digests) - 1)
+        return np.where(self.digests[at] == digests, self.positions[at], -1).astype(np.int64)
 
     @classmethod
-    def build(cls, encoder: TextEncoder, texts: Iterable[str], previous: VectorStore | None = None,
-              batch: int = 256) -> VectorStore:
+    def build(cls, encoder: TextEncoder, texts: Iterable[str], previous: Sequence[VectorStore] = (),
+              batch: int = 256, encoded: list[int] | None = None) -> VectorStore:
+        """The vectors of ``texts`` (duplicates once): rows the ``previous`` stores (made by the same
+        encoder) hold for the same text are copied, the others encoded in batches of ``batch`` in the
+        texts' order (a vector depends slightly on its batch's padding, so the same texts in the same
+        order give the same rows). ``encoded`` receives the count of texts encoded."""
         order = list(dict.fromkeys(texts))
-        row_of = {t: i for i, t in enumerate(order)}
-        dim = None
+        digests = text_digests(order)
         rows: np.ndarray | None = None
         scales = np.zeros(len(order), np.float32)
-        missing = []
-        for i, t in enumerate(order):
-            j = previous.row_of.get(t) if previous is not None else None
-            if j is None:
-                missing.append(i)
+        found = np.full(len(order), -1, np.int64)
+        for old in previous:
+            if old is None or len(old.digests) == 0:
+                continue
+            todo = np.flatnonzero(found < 0)
+            at = old.find(digests[todo])
+            hit = at >= 0
+            if not hit.any():
                 continue
             if rows is None:
-                dim = previous.rows.shape[1]
-                rows = np.zeros((len(order), dim), np.int8)
-            rows[i], scales[i] = previous.rows[j], previous.scales[j]
+                rows = np.zeros((len(order), old.rows.shape[1]), np.int8)
+            elif rows.shape[1] != old.rows.shape[1]:
+                continue  # another encoder's vectors
+            mine, theirs = todo[hit], at[hit]
+            rows[mine], scales[mine] = old.rows[theirs], old.scales[theirs]
+            found[mine] = theirs
+        missing = np.flatnonzero(found < 0).tolist()
         for start in range(0, len(missing), batch):
             part = missing[start:start + batch]
             vecs = np.asarray(encoder.encode([order[i] for i in part]), dtype=np.float32)
             if rows is None:
-                dim = vecs.shape[1]
-                rows = np.zeros((len(order), dim), np.int8)
+                rows = np.zeros((len(order), vecs.shape[1]), np.int8)
             peak = np.maximum(np.abs(vecs).max(axis=1), 1e-12)
             rows[part] = np.round(vecs / peak[:, None] * 127.0).astype(np.int8)
             scales[part] = peak / 127.0
+        if encoded is not None:
+            encoded.append(len(missing))
         if rows is None:
             rows = np.zeros((0, 1), np.int8)
-        return cls(rows, scales, row_of)
+        positions = np.argsort(digests, kind="stable").astype(np.int64)
+        return cls(rows, scales, digests[positions], positions)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self.FILES:
+            np.save(folder / f"vectors.{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = True) -> VectorStore:
+        """A saved store, memory-mapped read-only (the pages are shared by every worker mapping them);
+        plain ndarray views of the mappings, as :meth:`Index.load` (np.memmap's indexing is slower)."""
+        return cls(*(np.load(folder / f"vectors.{name}.npy", mmap_mode="r" if mmap else None,
+                             allow_pickle=False).view(np.ndarray) for name in cls.FILES))
+
+    def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.rows[rows], self.scales[rows]
 
     def cosines(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Cosines of the query (unit float32) with the given rows (only these are dequantised)."""
@@ -232,47 +310,190 @@ class VectorStore:
         return (self.rows[rows].astype(np.float32) @ query) * self.scales[rows]
 
     def nbytes(self) -> int:
-        return self.rows.nbytes + self.scales.nbytes
+        return sum(getattr(self, name).nbytes for name in self.FILES)
+
+
+class EntryRows:
+    """Per entry: the row of its question, of its question with the start of its answer, and of each of
+    its phrasings (CSR: ``phrasing_rows[starts[i]:starts[i + 1]]``). Integer keys (entry ids) are kept
+    sorted and found by :func:`numpy.searchsorted`, so the table is plain arrays that a build saves and
+    workers map; other keys (tests, benchmarks) go through a dict."""
+
+    FILES = ("keys", "title", "entry", "starts", "phrasing_rows")
+
+    def __init__(self, keys: np.ndarray, title: np.ndarray, entry: np.ndarray, starts: np.ndarray,
+                 phrasing_rows: np.ndarray) -> None:
+        self.keys, self.title, self.entry = keys, title, entry
+        self.starts, self.phrasing_rows = starts, phrasing_rows
+        self._pos = None if keys.dtype == np.int64 else {k: i for i, k in enumerate(keys.tolist())}
+
+    @classmethod
+    def build(cls, keys: list, title: list[int], entry: list[int], phrasings: dict[object, list[int]]) -> EntryRows:
+        order = sorted(range(len(keys)), key=lambda i: keys[i]) if all(
+            isinstance(k, int) for k in keys) else list(range(len(keys)))
+        sorted_keys = [keys[i] for i in order]
+        key_array = (np.array(sorted_keys, np.int64) if all(isinstance(k, int) for k in keys)
+                     else np.array([*sorted_keys, None], dtype=object)[:-1])
+        said = [phrasings.get(k, ()) for k in sorted_keys]
+        starts = np.zeros(len(order) + 1, np.int64)
+        np.cumsum([len(s) for s in said], out=starts[1:])
+        return cls(key_array, np.array([title[i] for i in order], np.int64),
+                   np.array([entry[i] for i in order], np.int64), starts,
+                   np.array([r for s in said for r in s], np.int64))
+
+    def position(self, key) -> int | None:
+        if self._pos is not None:
+            return self._pos.get(key)
+        if not isinstance(key, (int, np.integer)) or len(self.keys) == 0:
+            return None
+        i = int(np.searchsorted(self.keys, key))
+        return i if i < len(self.keys) and int(self.keys[i]) == key else None
+
+    def phrasings_at(self, i: int) -> np.ndarray:
+        return self.phrasing_rows[int(self.starts[i]):int(self.starts[i + 1])]
+
+    def save(self, folder: Path) -> None:
+        if self._pos is not None:
+            raise ValueError("only a table of integer keys is saved")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self.FILES:
+            np.save(folder / f"entries.{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = True) -> EntryRows:
+        return cls(*(np.load(folder / f"entries.{name}.npy", mmap_mode="r" if mmap else None,
+                             allow_pickle=False).view(np.ndarray) for name in cls.FILES))
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name in self.FILES if getattr(self, name).dtype != object)
+
+
+#: ``meta.json`` of a saved :class:`Semantic`: what must match for a worker to use it.
+SEMANTIC_FORMAT = 1
 
 
 class Semantic:
     """Sentence vectors of the entries (question; question + start of the answer) and of the phrasings,
-    and the re-ranking of keyword candidates by per-question z-scores."""
+    and the re-ranking of keyword candidates by per-question z-scores.
 
-    def __init__(self, encoder: TextEncoder, store: VectorStore, title_rows: dict, entry_rows: dict,
-                 phrasing_rows: dict) -> None:
-        self.encoder, self.store = encoder, store
-        self.title_rows, self.entry_rows, self.phrasing_rows = title_rows, entry_rows, phrasing_rows
+    The vectors are a base store (a shared build's, memory-mapped: :meth:`save` / :meth:`load`) and,
+    after an edit, a small overlay of the changed entries' texts (:meth:`updated`): the changed and the
+    removed entries' base rows are masked, so an edit encodes only its own texts."""
+
+    def __init__(self, encoder: TextEncoder, store: VectorStore, table: EntryRows,
+                 extra: VectorStore | None = None, extra_table: EntryRows | None = None,
+                 masked: frozenset = frozenset()) -> None:
+        self.encoder, self.store, self.table = encoder, store, table
+        self.extra, self.extra_table, self.masked = extra, extra_table, masked
+
+    @staticmethod
+    def texts(docs: list[Document], said: list[Document], rank: RankSettings) -> list[str]:
+        """The texts encoded, in this order (the order fixes the batches): the entries' questions, their
+        questions with the start of their answers, the phrasings."""
+        return ([d.question for d in docs] + [_entry_text(d, rank) for d in docs] + [p.question for p in said])
 
     @classmethod
     def build(cls, encoder: TextEncoder, docs: list[Document], said: list[Document], rank: RankSettings,
-              previous: Semantic | None = None) -> Semantic:
-        def entry_text(d: Document) -> str:
-            return f"{d.question} {d.answer}"[: rank.entry_chars]
+              previous: Semantic | Sequence[VectorStore] | None = None, encoded: list[int] | None = None) -> Semantic:
+        """``previous`` (a Semantic made by the same encoder, or its stores) gives the rows of texts it
+        already holds; ``encoded`` receives the count of texts encoded."""
+        stores = previous.stores() if isinstance(previous, Semantic) else tuple(previous or ())
+        store = VectorStore.build(encoder, cls.texts(docs, said, rank), stores, encoded=encoded)
+        return cls(encoder, store, _table(store, docs, said, rank))
 
-        texts = [d.question for d in docs] + [entry_text(d) for d in docs] + [p.question for p in said]
-        store = VectorStore.build(encoder, texts, previous.store if previous is not None else None)
-        title_rows = {d.key: store.row_of[d.question] for d in docs}
-        entry_rows = {d.key: store.row_of[entry_text(d)] for d in docs}
-        phrasing_rows: dict[object, list[int]] = {}
-        for p in said:
-            phrasing_rows.setdefault(p.key, []).append(store.row_of[p.question])
-        return cls(encoder, store, title_rows, entry_rows, phrasing_rows)
+    def stores(self) -> tuple[VectorStore, ...]:
+        return (self.store,) if self.extra is None else (self.extra, self.store)
+
+    def updated(self, encoder: TextEncoder, docs: list[Document], said: list[Document], removed: Iterable,
+                rank: RankSettings, previous: Semantic | None = None, encoded: list[int] | None = None) -> Semantic:
+        """This (base) Semantic with ``docs`` replacing their entries and the ``removed`` keys gone: only
+        the texts neither the base nor ``previous`` (the overlay this one replaces) holds are encoded."""
+        stores = (*(previous.stores() if previous is not None else ()), self.store)
+        extra = VectorStore.build(encoder, self.texts(docs, said, rank), stores, encoded=encoded)
+        masked = frozenset(removed) | {d.key for d in docs}
+        return Semantic(encoder, self.store, self.table, extra, _table(extra, docs, said, rank), masked)
+
+    def save(self, folder: Path, rank: RankSettings) -> None:
+        """The base store and table as ``.npy`` files and ``meta.json`` (the encoder's name, what a worker
+        checks before it uses them); the overlay is not saved (a build folds it in)."""
+        import json
+
+        self.store.save(folder)
+        self.table.save(folder)
+        meta = {"format": SEMANTIC_FORMAT, "encoder": self.encoder.name, "dim": int(self.store.rows.shape[1]),
+                "texts": len(self.store.digests), "entry_chars": rank.entry_chars}
+        (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @staticmethod
+    def meta(folder: Path) -> dict | None:
+        import json
+
+        try:
+            return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    @classmethod
+    def load(cls, folder: Path, encoder: TextEncoder, rank: RankSettings) -> Semantic | None:
+        """The saved vectors, memory-mapped, if ``encoder`` (by name) made them with these settings."""
+        meta = cls.meta(folder)
+        if (meta is None or meta.get("format") != SEMANTIC_FORMAT or meta.get("encoder") != encoder.name
+                or meta.get("entry_chars") != rank.entry_chars):
+            return None
+        return cls(encoder, VectorStore.load(folder), EntryRows.load(folder))
+
+    def _refs(self, key) -> tuple[int, int, np.ndarray]:
+        """(question row, entry-text row, phrasing rows) of an entry; rows of the overlay are negative
+        (``-1 - row``), so that one gather reads both stores."""
+        if self.extra_table is not None:
+            i = self.extra_table.position(key)
+            if i is not None:
+                t = self.extra_table
+                return -1 - int(t.title[i]), -1 - int(t.entry[i]), -1 - t.phrasings_at(i)
+        i = None if key in self.masked else self.table.position(key)
+        if i is None:
+            raise KeyError(key)
+        return int(self.table.title[i]), int(self.table.entry[i]), self.table.phrasings_at(i)
+
+    def _cosines(self, refs: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Cosines of the query with the rows ``refs`` (base rows, and overlay rows coded negative)."""
+        if len(refs) == 0:
+            return np.zeros(0, np.float32)
+        if self.extra is None or (refs >= 0).all():
+            return self.store.cosines(refs, query)
+        if (refs < 0).all():
+            return self.extra.cosines(-1 - refs, query)
+        base = refs >= 0
+        rows = np.empty((len(refs), self.store.rows.shape[1]), np.int8)
+        scales = np.empty(len(refs), np.float32)
+        rows[base], scales[base] = self.store.gather(refs[base])
+        rows[~base], scales[~base] = self.extra.gather(-1 - refs[~base])
+        return (rows.astype(np.float32) @ query) * scales
+
+    def vector_rows(self, key) -> tuple[np.ndarray, np.ndarray] | None:
+        """The int8 rows of an entry's question and entry text (None if it has none): for tests."""
+        try:
+            title, entry, _ = self._refs(key)
+        except KeyError:
+            return None
+        out = []
+        for ref in (title, entry):
+            out.append(self.store.rows[ref] if ref >= 0 else self.extra.rows[-1 - ref])
+        return out[0], out[1]
 
     def signals(self, question: str, keys: Sequence, penalty: float = 0.1
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(cosine to the question or best phrasing − penalty, cosine to the entry text, raw question cosine,
         raw cosine to the best phrasing (−1 for an entry without phrasings))."""
         query = np.asarray(self.encoder.encode([question]), dtype=np.float32)[0]
-        store = self.store
-        title = store.cosines(np.array([self.title_rows[k] for k in keys], np.int64), query)
-        entry = store.cosines(np.array([self.entry_rows[k] for k in keys], np.int64), query)
+        refs = [self._refs(k) for k in keys]
+        title = self._cosines(np.array([r[0] for r in refs], np.int64), query)
+        entry = self._cosines(np.array([r[1] for r in refs], np.int64), query)
         best = title.copy()
         phrasing = np.full(len(keys), -1.0, np.float32)
-        for i, k in enumerate(keys):
-            rows = self.phrasing_rows.get(k)
-            if rows:
-                phrasing[i] = float(store.cosines(np.array(rows, np.int64), query).max())
+        for i, r in enumerate(refs):
+            if len(r[2]):
+                phrasing[i] = float(self._cosines(np.asarray(r[2], np.int64), query).max())
                 best[i] = max(best[i], phrasing[i] - penalty)
         return best, entry, title, phrasing
 
@@ -308,7 +529,22 @@ class Semantic:
         return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
 
     def nbytes(self) -> int:
-        return self.store.nbytes()
+        return sum(s.nbytes() for s in self.stores()) + self.table.nbytes()
+
+
+def _entry_text(d: Document, rank: RankSettings) -> str:
+    return f"{d.question} {d.answer}"[: rank.entry_chars]
+
+
+def _table(store: VectorStore, docs: list[Document], said: list[Document], rank: RankSettings) -> EntryRows:
+    """The rows of each entry's texts in ``store`` (which holds them all)."""
+    title = store.find(text_digests([d.question for d in docs])).tolist()
+    entry = store.find(text_digests([_entry_text(d, rank) for d in docs])).tolist()
+    found = store.find(text_digests([p.question for p in said])).tolist()
+    phrasings: dict[object, list[int]] = {}
+    for p, row in zip(said, found, strict=True):
+        phrasings.setdefault(p.key, []).append(row)
+    return EntryRows.build([d.key for d in docs], title, entry, phrasings)
 
 
 #: The fused confidence's inputs, from the ranked hits: the first's fused score, its lead over the second,
