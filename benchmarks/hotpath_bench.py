@@ -17,10 +17,14 @@ p99 <= 150 ms at 16 clients.
 The bot index part builds the kb_keyword index over 100,000 synthetic entries (sentences of the
 rutube_faq passages recombined, as in kb_keyword_bench.py) in a fresh process, writes it to files,
 and has two worker processes memory-map them and answer questions; it reports the build time and
-the memory each worker holds for the index (see ``bot_memory`` below).
+the memory each worker holds for the index (see ``bot_memory`` below). With kb_semantic's package
+installed it does the same for the sentence vectors over fewer entries (``--bot-semantic-entries``,
+default 2,000: the encoder costs about 6.6 s of CPU per 1,000 entries): encoded once by the builder,
+saved, memory-mapped by both workers (``semantic_memory``).
 
     .venv/bin/python benchmarks/hotpath_bench.py [--rounds 3] [--seconds 5] [--clients 16]
                                                  [--skip-bot] [--bot-entries 100000]
+                                                 [--bot-semantic-entries 2000]
 
 Needs gunicorn (``server`` extra) and PostgreSQL (``SEP_BENCH_PG``, default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``; a temporary database is created and
@@ -433,12 +437,105 @@ def bot_memory(entries: int) -> dict:
     return result
 
 
+def _semantic_builder(entries: int, folder: str, queue) -> None:
+    """Encode ``entries`` synthetic entries' texts (what the build's child does per locale) and save the
+    vectors; the time is what every worker spent at each start before the vectors were shared."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from kb_keyword_bench import documents, load, synthetic_base
+    from sep_plugins.kb_keyword.matching.ranking import RankSettings, Semantic
+    from sep_plugins.kb_semantic.encoder import load as load_encoder
+
+    passages, _ = load("rutube_faq")
+    from dataclasses import replace
+
+    # integer keys, as the engine's entry ids (a saved table is keyed by them)
+    docs = [replace(d, key=i) for i, d in enumerate(documents(synthetic_base(passages, entries)))]
+    encoder = load_encoder(1)
+    encoder.encode(["разогрев"])
+    started = time.perf_counter()
+    semantic = Semantic.build(encoder, docs, [], RankSettings())
+    build = time.perf_counter() - started
+    semantic.save(Path(folder), RankSettings())
+    size = sum(f.stat().st_size for f in Path(folder).iterdir())
+    queue.put({"semantic_entries": entries, "semantic_texts": len(semantic.store.digests),
+               "semantic_build_s": build, "semantic_files_mb": size / 2**20})
+
+
+def _semantic_worker(folder: str, entries: int, barrier, queue) -> None:
+    """A worker with the encoder loaded: map the vectors, take the cosines of 200 questions with 30
+    entries each, report its memory growth while the other worker maps the same files."""
+    import random
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from kb_keyword_bench import load
+    from sep_plugins.kb_keyword.matching.ranking import RankSettings, Semantic
+    from sep_plugins.kb_semantic.encoder import load as load_encoder
+
+    _, questions = load("rutube_faq")
+    encoder = load_encoder(1)
+    encoder.encode(["разогрев"])  # the encoder's own memory is not the vectors'
+    base = _memory()
+    started = time.perf_counter()
+    semantic = Semantic.load(Path(folder), encoder, RankSettings())
+    load_s = time.perf_counter() - started
+    keys = list(range(entries))
+    rng = random.Random(7)
+    latencies = []
+    for q in questions[:200]:
+        t = time.perf_counter()
+        semantic.signals(q["question"], rng.sample(keys, min(30, len(keys))))
+        latencies.append(1000 * (time.perf_counter() - t))
+    barrier.wait()
+    now = _memory()
+    barrier.wait()
+    queue.put({"semantic_load_s": load_s, "semantic_query_p50_ms": statistics.median(latencies),
+               "semantic_pss_mb": now["pss"] - base["pss"], "semantic_private_mb": now["private"] - base["private"],
+               "semantic_rss_mb": now["rss"] - base["rss"]})
+    barrier.wait()
+
+
+def semantic_memory(entries: int) -> dict:
+    """:func:`bot_memory` for the sentence vectors: one builder encodes and saves, two workers map."""
+    ctx = multiprocessing.get_context("spawn")
+    folder = tempfile.mkdtemp(prefix="sep_kb_vectors_")
+    try:
+        queue = ctx.Queue()
+        proc = ctx.Process(target=_semantic_builder, args=(entries, folder, queue))
+        proc.start()
+        result = queue.get()
+        proc.join()
+        barrier = ctx.Barrier(2)
+        workers = [ctx.Process(target=_semantic_worker, args=(folder, entries, barrier, queue)) for _ in range(2)]
+        for w in workers:
+            w.start()
+        per_worker = [queue.get() for _ in workers]
+        for w in workers:
+            w.join()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for key in per_worker[0]:
+        result[key] = max(w[key] for w in per_worker)
+    return result
+
+
+def semantic_available() -> bool:
+    try:
+        from sep_plugins.kb_semantic.encoder import load as load_encoder
+    except ImportError:
+        return False
+    return load_encoder(1) is not None
+
+
 def bot_runs(args) -> dict:
-    """``--bot-runs`` runs of :func:`bot_memory`; the figures as median (min–max)."""
+    """``--bot-runs`` runs of :func:`bot_memory` (and :func:`semantic_memory`); median (min–max)."""
     runs = []
+    semantic = args.bot_semantic_entries > 0 and semantic_available()
     for _ in range(args.bot_runs):
         load_1m = os.getloadavg()[0]
-        runs.append({**bot_memory(args.bot_entries), "load_1m": load_1m})
+        run = {**bot_memory(args.bot_entries), "load_1m": load_1m}
+        if semantic:
+            run.update(semantic_memory(args.bot_semantic_entries))
+        runs.append(run)
         print(json.dumps(runs[-1]), flush=True)
     return {"runs": runs, "entries": args.bot_entries}
 
@@ -461,7 +558,20 @@ def bot_lines(bot: dict) -> list[str]:
             f"resident {sp('rss_mb', digits=0)} MB (shared pages counted whole); load {sp('load_s', 1000, 0)} ms;",
             f"- query p50 {sp('query_p50_ms', digits=2)} ms; one changed entry indexed alone (no rebuild) in "
             f"{sp('update_one_ms', digits=0)} ms, found by its new wording: "
-            f"{all(r['update_found'] for r in runs)}."]
+            f"{all(r['update_found'] for r in runs)}.", *semantic_lines(runs, sp)]
+
+
+def semantic_lines(runs: list[dict], sp) -> list[str]:
+    if not runs or "semantic_entries" not in runs[0]:
+        return []
+    n = runs[0]["semantic_entries"]
+    return [f"- sentence vectors (kb_semantic), at {n} entries only ({runs[0]['semantic_texts']} texts; the "
+            f"encoder is the cost): encoded once in {sp('semantic_build_s')} s by the builder (before they were "
+            f"shared, every worker spent this at every start), {sp('semantic_files_mb')} MB of files; each of two "
+            f"workers maps them in {sp('semantic_load_s', 1000, 1)} ms and holds proportional "
+            f"{sp('semantic_pss_mb')} MB, private {sp('semantic_private_mb')} MB after 200 questions "
+            f"(cosines with 30 entries: p50 {sp('semantic_query_p50_ms', digits=2)} ms, the question's encoding "
+            "included)."]
 
 
 def bot_main(args) -> None:
@@ -493,6 +603,8 @@ def main() -> None:
     parser.add_argument("--bot-only", action="store_true", help="only the bot index part (no servers)")
     parser.add_argument("--bot-runs", type=int, default=3, help="runs of the bot index part (median and spread)")
     parser.add_argument("--bot-entries", type=int, default=100_000)
+    parser.add_argument("--bot-semantic-entries", type=int, default=2000,
+                        help="entries whose sentence vectors the bot part encodes and shares (0: none)")
     parser.add_argument("--health-check-seconds", type=float, default=None,
                         help="SEP_HEALTH_CHECK_SECONDS for SEP (0: a database query on every health call)")
     args = parser.parse_args()
