@@ -3,14 +3,22 @@
 Shifts are stored in naive UTC and entered and shown in Moscow time. The roster is "in use" as
 soon as it holds a shift; before that it abstains from ``sep_on_duty`` so a centre without a
 roster works as before.
+
+The pick of an assignee runs on every filing, so each worker keeps the shifts of the coming hour,
+their people and the round-robin memory for ``cache_seconds`` (:class:`RosterCache`) instead of
+querying them per filing: a commit in this worker that touches a shift (or a person's role or
+active flag) drops the copy at once; other workers' edits are seen within ``cache_seconds``.
 """
 
 from __future__ import annotations
 
+import time as monotonic_clock
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from sep_core import MOSCOW, User, current_state, db, now, plugin_settings, to_moscow, utcnow_naive
 from sep_core import gettext as _
@@ -139,6 +147,112 @@ def _last_assigned() -> dict[int, datetime]:
     return dict(rows.all())
 
 
+# --- the per-worker copy of the roster ------------------------------------------------------------
+
+EXTENSION = "duty_roster_cache"
+#: How far ahead the copy holds shifts: a copy is used only for moments within it (a shift that
+#: starts or ends inside it is seen at the right moment without a new read).
+HORIZON = timedelta(hours=1)
+_USER_COLUMNS = tuple(c.key for c in inspect(User).column_attrs)
+
+
+@dataclass(frozen=True)
+class CachedShift:
+    """A shift as plain values (never a row of some past session)."""
+
+    id: int
+    user_id: int
+    role: str
+    profile: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass
+class RosterCache:
+    """The shifts running between ``start`` and ``end`` (naive UTC) of active desk accounts, their
+    people's column values, and the round-robin memory, read at ``loaded_at`` (monotonic)."""
+
+    loaded_at: float
+    start: datetime
+    end: datetime
+    shifts: list[CachedShift]
+    users: dict[int, dict]
+    last: dict[int, datetime] | None = None
+    """When each person was last given a request; read on first need, then kept up to date with
+    this worker's own assignments."""
+
+    def covers(self, moment: datetime, ttl: float) -> bool:
+        return monotonic_clock.monotonic() - self.loaded_at < ttl and self.start <= moment < self.end
+
+    def last_assigned(self) -> dict[int, datetime]:
+        if self.last is None:
+            self.last = _last_assigned()
+        return self.last
+
+    def assigned(self, user_id: int, moment: datetime) -> None:
+        """This worker's own assignment, for the round-robin until the next read."""
+        if self.last is not None:
+            self.last[user_id] = max(moment, self.last.get(user_id, moment))
+
+
+def cache_seconds() -> float:
+    return float(plugin_settings("duty_roster")["cache_seconds"])
+
+
+def _load(moment: datetime) -> RosterCache:
+    end = moment + HORIZON
+    rows = db.session.execute(
+        select(Shift.id, Shift.user_id, Shift.role, Shift.profile, Shift.starts_at, Shift.ends_at,
+               *[getattr(User, c) for c in _USER_COLUMNS])
+        .join(User, User.id == Shift.user_id)
+        .where(Shift.starts_at < end, Shift.ends_at > moment, User.active.is_(True), User.role.in_(DESK_ROLES))
+        .order_by(Shift.ends_at, Shift.id)).all()
+    shifts, users = [], {}
+    for row in rows:
+        shifts.append(CachedShift(*row[:6]))
+        users[row[1]] = dict(zip(_USER_COLUMNS, row[6:], strict=True))
+    return RosterCache(loaded_at=monotonic_clock.monotonic(), start=moment, end=end, shifts=shifts, users=users)
+
+
+def cached(moment: datetime) -> RosterCache | None:
+    """This worker's copy covering ``moment`` (read now if it is missing, old or does not cover
+    it); None when caching is off (``cache_seconds`` 0) or outside an app."""
+    ttl = cache_seconds()
+    if ttl <= 0 or not has_app_context():
+        return None
+    copy = current_app.extensions.get(EXTENSION)
+    if copy is None or not copy.covers(moment, ttl):
+        copy = _load(moment)
+        current_app.extensions[EXTENSION] = copy
+    return copy
+
+
+def forget() -> None:
+    """Drop this worker's copy (after a change of shifts or people it could not see committed)."""
+    if has_app_context():
+        current_app.extensions.pop(EXTENSION, None)
+
+
+def _user_in_session(values: dict) -> User:
+    """A person of the copy as a row of this session, without a query (as tickets does with its
+    categories); the row already in the session when there is one."""
+    row = User(**values)
+    make_transient_to_detached(row)
+    return db.session.merge(row, load=False)
+
+
+def _lane_ids(shifts, moment: datetime, profile: str, exclude: frozenset[int]) -> list[int]:
+    ids: list[int] = []
+    for shift in shifts:
+        if not (shift.starts_at <= moment < shift.ends_at) or shift.user_id in exclude:
+            continue
+        works_lane = (shift.role == "specialist" and shift.profile == profile) if profile else shift.role == "duty"
+        if works_lane and shift.user_id not in ids:
+            ids.append(shift.user_id)
+    return ids
+
+
 def candidates(ticket, at: datetime | None = None, exclude: frozenset[int] = frozenset()) -> list[User]:
     """The staff on shift who work the request's lane: the profile's specialists for a request with
     a profile, else the duty specialists."""
@@ -157,19 +271,60 @@ def candidates(ticket, at: datetime | None = None, exclude: frozenset[int] = fro
 def pick_assignee(ticket, load: dict, at: datetime | None = None, exclude: frozenset[int] = frozenset(),
                   record: bool = True) -> User | None:
     """``sep_pick_assignee``: the least-loaded person on shift for the lane; among equals the one who
-    was given a request longest ago (round-robin). None when nobody is on shift for it."""
+    was given a request longest ago (round-robin). None when nobody is on shift for it.
+
+    With the worker's copy (``cache_seconds`` > 0) no query is made unless several people are
+    equally loaded and the round-robin memory is not read yet; the open load is the caller's."""
     if not plugin_settings("duty_roster")["auto_assign"]:
         return None
-    users = candidates(ticket, at, exclude)
-    if not users:
-        return None
-    last = _last_assigned()
-    oldest = datetime(1970, 1, 1)
-    chosen = min(users, key=lambda u: (int((load or {}).get(u.id, 0)), last.get(u.id, oldest), u.id))
+    moment = to_utc(at or now())
+    copy = cached(moment)
+    if copy is not None:
+        ids = _lane_ids(copy.shifts, moment, getattr(ticket, "profile", "") or "", exclude)
+        if not ids:
+            return None
+        chosen_id = _choose(ids, load, copy.last_assigned)
+        chosen = _user_in_session(copy.users[chosen_id])
+    else:
+        users = candidates(ticket, at, exclude)
+        if not users:
+            return None
+        by_id = {u.id: u for u in users}
+        chosen = by_id[_choose(list(by_id), load, _last_assigned)]
     if record:
-        db.session.add(Assignment(user_id=chosen.id, reference=str(getattr(ticket, "number", ""))[:40],
-                                  at=to_utc(at or now())))
+        db.session.add(Assignment(user_id=chosen.id, reference=str(getattr(ticket, "number", ""))[:40], at=moment))
+        if copy is not None:
+            copy.assigned(chosen.id, moment)
     return chosen
+
+
+def _choose(ids: list[int], load, last_assigned) -> int:
+    """The least loaded; among equals the one given a request longest ago; then the lower id (one
+    person: neither the load nor the round-robin memory is read)."""
+    if len(ids) == 1:
+        return ids[0]
+    last = last_assigned()
+    oldest = datetime(1970, 1, 1)
+    return min(ids, key=lambda i: (int((load or {}).get(i, 0)), last.get(i, oldest), i))
+
+
+@event.listens_for(Session, "before_flush")
+def _note_roster_changes(session, _context, _instances) -> None:
+    """Mark a transaction that changes a shift, or a person's role or active flag: the copy goes
+    when it ends (:func:`_drop_after_change`)."""
+    changed = any(isinstance(obj, Shift) for obj in (*session.new, *session.deleted)) or any(
+        isinstance(obj, Shift) or (isinstance(obj, User) and any(
+            inspect(obj).attrs[name].history.has_changes() for name in ("active", "role")))
+        for obj in session.dirty)
+    if changed:
+        session.info["duty_roster_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _drop_after_change(session) -> None:
+    if session.info.pop("duty_roster_changed", False):
+        forget()
 
 
 def hand_over_ended(at: datetime | None = None) -> int:

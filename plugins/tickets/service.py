@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app, g, has_request_context
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -36,7 +36,7 @@ from sep_core import (
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
-from . import profiles, sla, storage
+from . import counts, profiles, sla, storage
 from .models import ACTIVE, OPEN, WAITING, Attachment, Category, HistoryEntry, Message, Notification, Ticket
 from .numbering import next_number
 
@@ -271,16 +271,14 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
 
 
 def open_load() -> dict[int, int]:
-    """Open requests per assignee (the weight of the roster's round-robin)."""
-    rows = db.session.execute(select(Ticket.assignee_id, func.count(Ticket.id))
-                              .where(Ticket.status.in_(OPEN), Ticket.assignee_id.is_not(None))
-                              .group_by(Ticket.assignee_id)).all()
-    return {int(user_id): int(count) for user_id, count in rows}
+    """Open requests per assignee (the weight of the roster's round-robin); this worker's copy,
+    at most ``counts_cache_seconds`` old, with its own assignments counted (:mod:`.counts`)."""
+    return counts.open_load()
 
 
 class _OpenLoad(Mapping):
-    """:func:`open_load`, counted on first use: most filings find nobody on shift to weigh, and the
-    count reads every open request."""
+    """:func:`open_load`, counted on first use: most filings find nobody (or one person) on shift
+    to weigh."""
 
     def __init__(self) -> None:
         self._counts: dict[int, int] | None = None

@@ -27,6 +27,11 @@ DEFAULTS = {
     "estimate_window_days": 7,
     "estimate_min_samples": 5,
     "estimate_default_per_hour": 2.0,
+    # Each web worker keeps the estimate's counts per lane and the open requests per assignee (the
+    # duty roster's load) this many seconds instead of counting them on every filing; its own filings
+    # are counted in at once, its other changes to requests make it count again; other workers'
+    # changes show within this time. 0: count every time.
+    "counts_cache_seconds": 5,
     # "Due soon" filter on the desk: this many hours before the deadline.
     "due_soon_hours": 4,
     # Categories written on first start (admins edit them on /desk/categories afterwards).

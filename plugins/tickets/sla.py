@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sep_core import MOSCOW, ConfigError, db, deadline, ngettext, now, plugin_settings, utcnow_naive
 from sep_core import gettext as _
 
+from . import counts
 from .models import ACTIVE, Ticket
 
 PRECISION_HOURS = 1 / 14400  # a quarter of a second; results are rounded to whole seconds
@@ -199,12 +200,10 @@ def lane_filter(queue: str, profile: str):
     return (Ticket.profile == profile) if profile else ((Ticket.queue == queue) & (Ticket.profile == ""))
 
 
-def estimate(queue: str, profile: str = "", created_before: datetime | None = None,
-             due_at: datetime | None = None, at: datetime | None = None) -> Estimate:
-    """When an answer is likely for a request in this lane (``created_before``: the request's own
-    creation time, None for one filed now); ``due_at`` (naive UTC) marks overload."""
+def _read_counts(queue: str, profile: str, created_before: datetime | None, at: datetime) -> tuple[int, int]:
+    """The lane's active requests created before ``created_before`` (all when None) and its first
+    answers in the window ending at ``at``, read now."""
     settings = plugin_settings("tickets")
-    at = at or now()
     lane = lane_filter(queue, profile)
     ahead_query = select(func.count(Ticket.id)).where(lane, Ticket.status.in_(ACTIVE))
     if created_before is not None:
@@ -216,6 +215,27 @@ def estimate(queue: str, profile: str = "", created_before: datetime | None = No
     # both counts in one statement: one round trip on the filing path
     ahead, answered = db.session.execute(
         select(ahead_query.scalar_subquery(), answered_query.scalar_subquery())).one()
+    return int(ahead), int(answered)
+
+
+def estimate(queue: str, profile: str = "", created_before: datetime | None = None,
+             due_at: datetime | None = None, at: datetime | None = None) -> Estimate:
+    """When an answer is likely for a request in this lane (``created_before``: the request's own
+    creation time, None for one filed now); ``due_at`` (naive UTC) marks overload.
+
+    For a request filed now (or within ``counts_cache_seconds``) the counts come from this worker's
+    copy when it has one (:mod:`.counts`): other workers' filings and answers of the last few
+    seconds may be missing from it; an older request's counts are read exactly."""
+    settings = plugin_settings("tickets")
+    at = at or now()
+    naive_at = to_naive_utc(at)
+    counted = counts.lane_counts(queue, profile, created_before, naive_at)
+    if counted is None:
+        counted = _read_counts(queue, profile, created_before, at)
+        counts.keep_lane_counts(queue, profile, created_before, naive_at, *counted)
+    ahead, answered = counted
+    days = float(settings["estimate_window_days"])
+    window_start = at - timedelta(days=days)
     hours = _window_hours(window_start, at, days * 24)
     measured = answered >= int(settings["estimate_min_samples"]) and hours > 0
     per_hour = answered / hours if measured else float(settings["estimate_default_per_hour"])

@@ -183,9 +183,8 @@ def store(files: list[CheckedFile], owner_id: int | None) -> list[Attachment]:
         for item in files:
             name = secrets.token_hex(20)
             final = path_of(name)
-            final.parent.mkdir(parents=True, exist_ok=True)
             temp = final.with_name(name + ".part")
-            with open(temp, "xb") as handle:
+            with _create(temp) as handle:
                 handle.write(item.data)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -200,6 +199,16 @@ def store(files: list[CheckedFile], owner_id: int | None) -> list[Attachment]:
         discard(rows)
         raise
     return rows
+
+
+def _create(path: Path):
+    """A new file for writing; its folder is made only when it is missing (one of 256, so after the
+    first few uploads never: no ``mkdir`` call per file)."""
+    try:
+        return open(path, "xb")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "xb")
 
 
 def discard(rows: list[Attachment]) -> None:

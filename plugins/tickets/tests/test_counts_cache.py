@@ -1,0 +1,138 @@
+"""The counts a filing needs, kept per worker (issue 16, setting ``counts_cache_seconds``): the
+estimate counts this worker's own filings at once and other workers' within the cache time, a
+change made here makes it count again, 0 counts every time; and what a filing costs in SQL."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from sep_core import db
+
+pytestmark = pytest.mark.sep_plugins("tickets", "channel_web")
+
+
+def file():
+    from sep_plugins.tickets import service
+
+    fields = {"surname": "Иванов", "first_name": "Иван", "email": "ivan@example.org", "subject": "Вопрос",
+              "description": "Не могу скачать выписку."}
+    return service.create_ticket(user=None, fields=fields, category=None, channel="phone")
+
+
+class Statements:
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._add)
+        return self.seen
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._add)
+
+    def _add(self, conn, cursor, statement, *args):
+        self.seen.append(statement)
+
+
+def ahead() -> int:
+    from sep_plugins.tickets import sla
+
+    return sla.estimate("duty", "").ahead
+
+
+def counts(seen: list[str]) -> int:
+    return sum("count(" in s for s in seen)
+
+
+@pytest.mark.sep_plugin_config("tickets", {"counts_cache_seconds": 0.5})
+def test_the_estimate_counts_filings_here_at_once_and_elsewhere_within_the_cache_time(app, make_app, clock, h):
+    from sep_plugins.tickets import service
+
+    assert ahead() == 0
+    with Statements() as seen:
+        file()
+        file()
+        assert ahead() == 2  # this worker's own filings: exact, without counting again
+    assert counts(seen) == 0
+    other = make_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                      "SEP_PLUGIN_CONFIG": {"tickets": {"counts_cache_seconds": 0.5}}}, create_tables=False)
+    with other.app_context():
+        file()  # another worker's filing
+        db.session.remove()
+    started = time.monotonic()
+    seen_now = ahead()
+    if time.monotonic() - started < 0.4:
+        assert seen_now == 2  # not yet: the copy is younger than counts_cache_seconds
+    time.sleep(0.6)
+    assert ahead() == 3  # the documented freshness: within counts_cache_seconds
+    staff = h.make_user("duty@example.org", role="duty")
+    ticket = db.session.execute(db.select(service.Ticket).order_by(service.Ticket.id)).scalars().first()
+    service.staff_close(ticket, staff)  # a change made here: counted again at once
+    assert ahead() == 2
+
+
+@pytest.mark.sep_plugin_config("tickets", {"counts_cache_seconds": 0})
+def test_without_the_cache_the_estimate_counts_every_time(app, make_app):
+    assert ahead() == 0
+    other = make_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                      "SEP_PLUGIN_CONFIG": {"tickets": {"counts_cache_seconds": 0}}}, create_tables=False)
+    with other.app_context():
+        file()
+        db.session.remove()
+    with Statements() as seen:
+        assert ahead() == 1
+        assert ahead() == 1
+    assert counts(seen) == 2
+
+
+def test_an_older_request_gets_an_exact_count(app, clock):
+    """The copy answers only for a request filed now; the estimate of an older one is counted."""
+    from sep_plugins.tickets import sla
+
+    first = file()
+    clock.advance(minutes=1)
+    file()
+    assert ahead() == 2
+    with Statements() as seen:
+        assert sla.ticket_estimate(first).ahead == 0
+    assert counts(seen) == 1
+
+
+def file_api(client, h, token, subject):
+    return client.post("/api/v1/tickets", data={**h.form_data(subject=subject),
+                                                "attachments": [h.upload(h.pdf_bytes(), "scan.pdf")]},
+                       headers={"X-CSRFToken": token}, content_type="multipart/form-data")
+
+
+@pytest.mark.sep_plugins("tickets", "duty_roster", "channel_web")
+def test_a_filing_is_six_statements_with_the_roster_in_use(make_app, postgres_url, clock, h):
+    """The citizen's session user and the five rows (request, message, file, history,
+    notification): no roster query and no estimate count per filing (8 statements before), and
+    the estimate in the answer still counts the worker's own earlier filings."""
+    from sep_plugins.duty_roster import roster
+
+    app = make_app({"SQLALCHEMY_DATABASE_URI": postgres_url})
+    with app.app_context():
+        duty = h.make_user("duty@example.org", role="duty")
+        tomorrow = clock() + timedelta(days=1)  # the roster is in use, nobody is on shift now
+        roster.add_shift(duty, "duty", "", tomorrow, tomorrow + timedelta(hours=8), None)
+        db.session.commit()
+        citizen = h.make_user("ivan@example.org", phone="+79161234567")
+        client = app.test_client()
+        h.login(client, citizen)
+        token = h.csrf(client)
+        aheads = []
+        assert file_api(client, h, token, "первая").status_code == 201
+        for subject in ("вторая", "третья"):
+            clock.advance(seconds=1)
+            with Statements() as seen:
+                response = file_api(client, h, token, subject)
+            assert response.status_code == 201
+            aheads.append(response.get_json()["estimate"]["ahead"])
+            assert len(seen) <= 6, seen
+            assert not [s for s in seen if "duty_roster_shifts" in s or "count(" in s], seen
+    assert aheads == [1, 2]
