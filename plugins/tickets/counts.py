@@ -128,6 +128,18 @@ def open_load() -> dict[int, int]:
 # --- keeping the copies true to this worker's own commits -----------------------------------------
 
 
+def note_created(session, ticket: Ticket) -> None:
+    """A request written without a flush (:mod:`.bulk`): counted like a flushed one."""
+    session.info.setdefault("tickets_created", {})[id(ticket)] = ticket
+    _snapshot(session.info)
+
+
+def _snapshot(info: dict) -> None:
+    """The created requests' values now (after the commit they are expired)."""
+    info["tickets_created_values"] = [(lane_key(t.queue, t.profile), t.created_at, t.status, t.assignee_id)
+                                      for t in info["tickets_created"].values()]
+
+
 @event.listens_for(Session, "after_flush")
 def _note(session, _context) -> None:
     """Remember the requests this transaction creates (their latest values) and whether it moved
@@ -143,9 +155,8 @@ def _note(session, _context) -> None:
             info["tickets_counts_stale"] = True
     if any(isinstance(obj, Ticket) for obj in session.deleted):
         info["tickets_counts_stale"] = True
-    if "tickets_created" in info:  # the values as flushed (after the commit they are expired)
-        info["tickets_created_values"] = [(lane_key(t.queue, t.profile), t.created_at, t.status, t.assignee_id)
-                                          for t in info["tickets_created"].values()]
+    if "tickets_created" in info:
+        _snapshot(info)
 
 
 def _moved(obj: Ticket) -> bool:

@@ -36,7 +36,7 @@ from sep_core import (
 from sep_core import gettext as _
 from sep_core import lazy_gettext as _l
 
-from . import counts, profiles, sla, storage
+from . import bulk, counts, profiles, sla, storage
 from .models import ACTIVE, OPEN, WAITING, Attachment, Category, HistoryEntry, Message, Notification, Ticket
 from .numbering import next_number
 
@@ -242,20 +242,30 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
     )
     sla.start_clock(ticket, at)
     written: list[Attachment] = []
+    # PostgreSQL: the request and its first rows are written together in one statement (bulk)
+    # once they are all built; they are built with the request's id still unknown.
+    together = not pending and bulk.available()
     try:
         db.session.add(ticket)
-        db.session.flush()
-        message = Message(ticket_id=ticket.id, author_id=getattr(user, "id", None), kind="citizen",
-                          body=ticket.description, created_at=ticket.created_at)
-        db.session.add(message)  # flushed with the attachments, history and notification below
-        written = _attach(ticket, message, files, pending, getattr(user, "id", None), new_ticket=True)
-        _history(ticket, registered_by or user, "created", {"channel": channel})
-        _auto_assign(ticket)
-        if registered_by is not None:
-            audit(registered_by, "ticket_registered", "ticket", ticket.number, reason=f"channel {channel}")
-        _notify(ticket, _l("Your request %(number)s has been received."), _l(
-            "We have received your request %(number)s. The deadline for an answer is %(due)s (Moscow time)."),
-            with_rule=True, kind="received")
+        if not together:
+            db.session.flush()
+        with db.session.no_autoflush:
+            message = Message(ticket_id=ticket.id, author_id=getattr(user, "id", None), kind="citizen",
+                              body=ticket.description, created_at=ticket.created_at)
+            db.session.add(message)  # flushed with the attachments, history and notification below
+            written = _attach(ticket, message, files, pending, getattr(user, "id", None), new_ticket=True)
+            _history(ticket, registered_by or user, "created", {"channel": channel})
+            _auto_assign(ticket)
+            if registered_by is not None:
+                audit(registered_by, "ticket_registered", "ticket", ticket.number, reason=f"channel {channel}")
+            _notify(ticket, _l("Your request %(number)s has been received."), _l(
+                "We have received your request %(number)s. The deadline for an answer is %(due)s (Moscow time)."),
+                with_rule=True, kind="received")
+            rows = bulk.pending_rows(ticket) if together else None
+        if rows is not None:
+            bulk.insert(ticket, rows)
+        elif together:  # something unexpected is pending: the unit of work sorts it out
+            _flush_with_ticket_id(ticket)
         hook().sep_on_ticket_created(ticket=ticket)
         if before_commit is not None:
             db.session.flush()
@@ -268,6 +278,19 @@ def create_ticket(*, user: User | None, fields: dict, category: Category | None,
         storage.discard(written)
         raise
     return ticket
+
+
+def _flush_with_ticket_id(ticket: Ticket) -> None:
+    """Flush a new request whose rows were built before it had an id: the request first, then its
+    rows with its id."""
+    new = [obj for obj in db.session.new if obj is not ticket and isinstance(obj, bulk.CHILDREN)]
+    for obj in new:
+        db.session.expunge(obj)
+    db.session.flush()
+    for obj in new:
+        if obj.ticket_id is None:
+            obj.ticket_id = ticket.id
+        db.session.add(obj)
 
 
 def open_load() -> dict[int, int]:

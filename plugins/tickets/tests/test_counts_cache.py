@@ -5,7 +5,6 @@ change made here makes it count again, 0 counts every time; and what a filing co
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -108,31 +107,3 @@ def file_api(client, h, token, subject):
                        headers={"X-CSRFToken": token}, content_type="multipart/form-data")
 
 
-@pytest.mark.sep_plugins("tickets", "duty_roster", "channel_web")
-def test_a_filing_is_six_statements_with_the_roster_in_use(make_app, postgres_url, clock, h):
-    """The citizen's session user and the five rows (request, message, file, history,
-    notification): no roster query and no estimate count per filing (8 statements before), and
-    the estimate in the answer still counts the worker's own earlier filings."""
-    from sep_plugins.duty_roster import roster
-
-    app = make_app({"SQLALCHEMY_DATABASE_URI": postgres_url})
-    with app.app_context():
-        duty = h.make_user("duty@example.org", role="duty")
-        tomorrow = clock() + timedelta(days=1)  # the roster is in use, nobody is on shift now
-        roster.add_shift(duty, "duty", "", tomorrow, tomorrow + timedelta(hours=8), None)
-        db.session.commit()
-        citizen = h.make_user("ivan@example.org", phone="+79161234567")
-        client = app.test_client()
-        h.login(client, citizen)
-        token = h.csrf(client)
-        aheads = []
-        assert file_api(client, h, token, "первая").status_code == 201
-        for subject in ("вторая", "третья"):
-            clock.advance(seconds=1)
-            with Statements() as seen:
-                response = file_api(client, h, token, subject)
-            assert response.status_code == 201
-            aheads.append(response.get_json()["estimate"]["ahead"])
-            assert len(seen) <= 6, seen
-            assert not [s for s in seen if "duty_roster_shifts" in s or "count(" in s], seen
-    assert aheads == [1, 2]

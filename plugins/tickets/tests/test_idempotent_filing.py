@@ -206,14 +206,18 @@ class Killer:
         event.listen(db.engine, "commit", self._commit)
 
     def _commit(self, conn) -> None:
+        self._kill_if(conn, "COMMIT")  # on PostgreSQL a filing's rows are one statement: the commit comes next
         if self.seen["ticket_inserted"]:
             self.seen["committed_ticket"] = True
 
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if "INSERT INTO tickets_tickets" in statement[:40]:  # alone, or first of the filing's one statement
+            self.seen["ticket_inserted"] = True
+        self._kill_if(conn, statement)
+
+    def _kill_if(self, conn, statement: str) -> None:
         import psycopg
 
-        if statement.startswith("INSERT INTO tickets_tickets"):
-            self.seen["ticket_inserted"] = True
         if self.killed or not self.when(statement, self.seen):
             return
         pid = conn.connection.dbapi_connection.info.backend_pid
