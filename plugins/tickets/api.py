@@ -122,17 +122,18 @@ def list_mine():
 @large_body
 def create():
     signed_in()
+    user = current_user._get_current_object()  # the proxy costs a lookup on every attribute read
     key = idempotency_key()
     if key:
-        existing = service.filed_with_key(current_user, key)
+        existing = service.filed_with_key(user, key)
         if existing is not None:
             return replayed(existing)
-    missing = service.missing_confirmations(current_user)
+    missing = service.missing_confirmations(user)
     if missing:
         raise ApiError(403, "not_confirmed", "Confirm your contacts before filing requests.", {"missing": missing})
     data = MultiDict()
     for name in ("surname", "first_name", "patronymic", "email", "phone"):
-        data[name] = getattr(current_user, name) or ""
+        data[name] = getattr(user, name) or ""
     for key_ in ("category", "subject", "description", "surname", "first_name", "patronymic", "email", "phone"):
         if key_ in request.form:
             data[key_] = request.form[key_]
@@ -146,7 +147,7 @@ def create():
     body: dict = {}
     try:
         ticket, again = service.file_once(
-            user=current_user, key=key, fields=form.data, category=service.category_by_code(form.category.data),
+            user=user, key=key, fields=form.data, category=service.category_by_code(form.category.data),
             channel="api", files=files, before_commit=lambda t, thread: body.update(ticket_json(t, thread=thread)))
     except storage.UploadError as exc:
         raise ApiError(422, "file_refused", str(exc)) from exc

@@ -4,9 +4,11 @@ Through the ORM's unit of work a filing is five INSERTs (request, message, file,
 notification), each with its own round trip and the ORM's bookkeeping around it: about a third
 of a filing's CPU. Here they are one ``WITH ... INSERT ... RETURNING`` statement: the request's
 row first, every other row taking the request's new id (and the file its message's id) from the
-statement itself. The rows are then put into the session as persistent, exactly as a flush would
-leave them (every column set, so reading one is no query), and the transaction goes on as
-before: nothing is committed here, and a failure rolls everything back with the rest.
+statement itself. The request is then put into the session as persistent, exactly as a flush
+would leave it (every column set, so reading one is no query); its other rows are left out of the
+session, complete in memory (the answer reads them; nothing else of the filing does, and adding
+them back would cost what a flush's bookkeeping did). The transaction goes on as before: nothing
+is committed here, and a failure rolls everything back with the rest.
 
 Only for the simple, common case — the new request's own rows built in memory, nothing else of
 them pending — the caller falls back to the ORM's flush otherwise (and on SQLite).
@@ -88,8 +90,8 @@ def pending_rows(ticket: Ticket) -> list | None:
 
 
 def insert(ticket: Ticket, rows: Iterable) -> None:
-    """Write ``ticket`` and ``rows`` (from :func:`pending_rows`) in one statement and make them
-    persistent in the session."""
+    """Write ``ticket`` and ``rows`` (from :func:`pending_rows`) in one statement; the request stays
+    in the session as persistent, the rows leave it (detached, every column loaded)."""
     rows = list(rows)
     names = {id(ticket): "r0"}
     params: dict = {}
@@ -121,7 +123,7 @@ def insert(ticket: Ticket, rows: Iterable) -> None:
     for obj in [ticket, *rows]:
         db.session.expunge(obj)
         make_transient_to_detached(obj)
-        db.session.add(obj)
+    db.session.add(ticket)
     counts.note_created(db.session, ticket)
 
 

@@ -470,23 +470,27 @@ def _notify(ticket: Ticket, short, body, extra: str = "", with_rule: bool = Fals
     """An in-cabinet notification, and an e-mail (through the outbox) in the citizen's language when
     ``kind`` is among the ``email_notifications`` setting."""
     owner = _owner(ticket)
+    address = ticket.email or (owner.email if owner else "")
+    mailed = bool(address) and _emails_for(kind)
+    if owner is None and not mailed:
+        return
     locale = (owner.locale if owner else None) or "ru"
     due = sla.from_naive_utc(ticket.due_at).strftime("%d.%m.%Y %H:%M") if ticket.due_at else "—"
     values = {"number": ticket.number, "due": due, "status": status_label(ticket.status)}
     with force_locale(locale):
         text = str(short) % values
-        mail_body = str(body) % values
-        mail_body += (" " + sla.rule_text() if with_rule else "")
-        mail_body += ("\n\n" + extra if extra else "")
-        mail_body += "\n\n" + _("Status: %(status)s", status=status_label(ticket.status))
-        if owner is not None:  # the page is the owner's only (a request without an account has none)
-            mail_body += "\n" + _("Your request: %(url)s", url=request_url(ticket))
-        subject = _("Request %(number)s", number=ticket.number) + ": " + text
+        if mailed:  # the e-mail's text only when one is sent (filing's "received" is not, by default)
+            mail_body = str(body) % values
+            mail_body += (" " + sla.rule_text() if with_rule else "")
+            mail_body += ("\n\n" + extra if extra else "")
+            mail_body += "\n\n" + _("Status: %(status)s", status=status_label(ticket.status))
+            if owner is not None:  # the page is the owner's only (a request without an account has none)
+                mail_body += "\n" + _("Your request: %(url)s", url=request_url(ticket))
+            subject = _("Request %(number)s", number=ticket.number) + ": " + text
     if owner is not None:
         db.session.add(Notification(user_id=owner.id, ticket_id=ticket.id, text=text[:300],
                                     created_at=utcnow_naive()))
-    address = ticket.email or (owner.email if owner else "")
-    if address and _emails_for(kind):
+    if mailed:
         send_mail(address, subject[:200], mail_body)
 
 
