@@ -19,6 +19,7 @@ the run rather than skipping.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -515,6 +516,32 @@ def assert_nothing_stored() -> None:
               if model.__tablename__ in existing}
     stored = {name: n for name, n in counts.items() if n}
     assert not stored, f"rows were stored: {stored}"
+
+
+@contextlib.contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block, whitespace collapsed, in order —
+    for tests that bound what a hot path costs in queries. Call inside an app context::
+
+        with recorded_statements() as seen:
+            client.post(...)
+        assert sum("FROM duty_roster_shifts" in s for s in seen) == 0
+    """
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    seen: list[str] = []
+
+    def add(conn, cursor, statement, *args) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", add)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", add)
 
 
 # --- live server and browser ---------------------------------------------------------------------

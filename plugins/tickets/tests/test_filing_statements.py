@@ -8,26 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from sep_core import db
+from sep_core.testing import recorded_statements
 
 pytestmark = pytest.mark.sep_plugins("tickets", "duty_roster", "channel_web")
-
-
-class Statements:
-    def __init__(self):
-        self.seen: list[str] = []
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._add)
-        return self.seen
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._add)
-
-    def _add(self, conn, cursor, statement, *args):
-        self.seen.append(" ".join(statement.split()))
 
 
 def file_api(client, h, token, subject):
@@ -58,7 +43,7 @@ def test_a_filing_is_two_statements_with_the_roster_in_use(pg_app, clock, h):
         assert file_api(client, h, token, "первая").status_code == 201
         for subject in ("вторая", "третья"):
             clock.advance(seconds=1)
-            with Statements() as seen:
+            with recorded_statements() as seen:
                 response = file_api(client, h, token, subject)
             assert response.status_code == 201
             aheads.append(response.get_json()["estimate"]["ahead"])
