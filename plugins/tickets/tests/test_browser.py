@@ -3,6 +3,8 @@ main flow in a real browser (headless Chromium)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -83,8 +85,10 @@ def test_staff_desk_main_flow(browser_page, app, live_server, citizen, duty, h):
     # The note is a form POST and a redirect: wait for the new page before using its controls,
     # or the choice lands on the page being left.
     expect(page.locator(".flashes")).to_contain_text("Заметка сохранена")
+    # The flash shows before desk.js (at the end of the page) has run: the canned choice needs its handler.
+    page.wait_for_load_state("load")
     page.locator("#canned-select").select_option(label="Выписка")
-    assert "разделе «Документы»" in page.locator("#reply-body").input_value()
+    expect(page.locator("#reply-body")).to_have_value(re.compile("разделе «Документы»"))
     page.get_by_role("button", name="Отправить ответ").click()
     expect(page.locator(".flashes")).to_contain_text("Ответ отправлен гражданину")
     assert page.locator(".status[data-status='answered']").first.is_visible()
