@@ -243,6 +243,8 @@ def _user_in_session(values: dict) -> User:
 
 
 def _lane_ids(shifts, moment: datetime, profile: str, exclude: frozenset[int]) -> list[int]:
+    """The staff on shift at ``moment`` who work the lane: the profile's specialists for a request
+    with a profile, else the duty specialists."""
     ids: list[int] = []
     for shift in shifts:
         if not (shift.starts_at <= moment < shift.ends_at) or shift.user_id in exclude:
@@ -251,21 +253,6 @@ def _lane_ids(shifts, moment: datetime, profile: str, exclude: frozenset[int]) -
         if works_lane and shift.user_id not in ids:
             ids.append(shift.user_id)
     return ids
-
-
-def candidates(ticket, at: datetime | None = None, exclude: frozenset[int] = frozenset()) -> list[User]:
-    """The staff on shift who work the request's lane: the profile's specialists for a request with
-    a profile, else the duty specialists."""
-    profile = getattr(ticket, "profile", "") or ""
-    users = []
-    for item in on_duty(at):
-        if item.user.id in exclude:
-            continue
-        works_lane = (item.shift.role == "specialist" and item.shift.profile == profile) if profile \
-            else item.shift.role == "duty"
-        if works_lane:
-            users.append(item.user)
-    return list({u.id: u for u in users}.values())
 
 
 def pick_assignee(ticket, load: dict, at: datetime | None = None, exclude: frozenset[int] = frozenset(),
@@ -278,23 +265,14 @@ def pick_assignee(ticket, load: dict, at: datetime | None = None, exclude: froze
     if not plugin_settings("duty_roster")["auto_assign"]:
         return None
     moment = to_utc(at or now())
-    copy = cached(moment)
-    if copy is not None:
-        ids = _lane_ids(copy.shifts, moment, getattr(ticket, "profile", "") or "", exclude)
-        if not ids:
-            return None
-        chosen_id = _choose(ids, load, copy.last_assigned)
-        chosen = _user_in_session(copy.users[chosen_id])
-    else:
-        users = candidates(ticket, at, exclude)
-        if not users:
-            return None
-        by_id = {u.id: u for u in users}
-        chosen = by_id[_choose(list(by_id), load, _last_assigned)]
+    copy = cached(moment) or _load(moment)  # without caching, a copy read for this pick alone
+    ids = _lane_ids(copy.shifts, moment, getattr(ticket, "profile", "") or "", exclude)
+    if not ids:
+        return None
+    chosen = _user_in_session(copy.users[_choose(ids, load, copy.last_assigned)])
     if record:
         db.session.add(Assignment(user_id=chosen.id, reference=str(getattr(ticket, "number", ""))[:40], at=moment))
-        if copy is not None:
-            copy.assigned(chosen.id, moment)
+        copy.assigned(chosen.id, moment)
     return chosen
 
 
