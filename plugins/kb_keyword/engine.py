@@ -42,8 +42,16 @@ from .content import fast_text, plain_text, render_html
 from .decision import Decision, Policy, decide
 from .matching import Document, Hit, Index, MatchSettings, best_fragment
 from .matching.fragment import analyse
-from .matching.index import release_memory
-from .matching.ranking import FUSED_POLICY, Ranker, RankSettings, Semantic, VectorStore, is_fused
+from .matching.index import load_arrays, release_memory, save_arrays
+from .matching.ranking import (
+    FUSED_POLICY,
+    Ranker,
+    RankSettings,
+    Semantic,
+    VectorStore,
+    is_fused,
+    said_documents,
+)
 from .models import KbEntry, KbState, KbSynonym
 
 PLUGIN = "kb_keyword"
@@ -86,14 +94,14 @@ class EntryStore:
         return cls(np.array([v.id for v in views], dtype=np.int64),
                    np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
 
+    FILES = ("ids", "blob", "offsets")
+
     def save(self, folder: Path) -> None:
-        for name in ("ids", "blob", "offsets"):
-            np.save(folder / f"entries.{name}.npy", getattr(self, name), allow_pickle=False)
+        save_arrays(folder, {name: getattr(self, name) for name in self.FILES}, "entries.")
 
     @classmethod
     def load(cls, folder: Path) -> EntryStore:
-        return cls(*(np.load(folder / f"entries.{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
-                     for name in ("ids", "blob", "offsets")))
+        return cls(**load_arrays(folder, cls.FILES, "entries."))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -174,18 +182,13 @@ def _load_ranker(folder: Path, settings: MatchSettings, encoder=None) -> Ranker:
     return Ranker(Index.load(folder / "entries", settings), phrasings, rank, semantic)
 
 
-def _said(docs: list[Document]) -> list[Document]:
-    """The phrasings of ``docs``, one document each keyed by its entry (as :meth:`Ranker.build`)."""
-    return [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
-
-
 def _updated_ranker(base: Ranker, docs: list[Document], removed: list[int], version: int,
                     semantic: Semantic | None = None) -> Ranker:
     """The ranker with changed entries indexed alone: the entries' index without their phrasings, the
     phrasing index with one document per phrasing (keyed by the entry), both over the shared base;
     ``semantic``, the vectors with the changed entries' overlay (:meth:`Engine._updated_semantic`)."""
     entries = base.index.updated([replace(d, phrasings=()) for d in docs], removed, version)
-    said = [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
+    said = said_documents(docs)
     phrasings = base.phrasings
     if phrasings is None and said:
         phrasings = Index.build([], _phrasing_settings(base.index.settings), base.index.synonym_groups,
@@ -385,7 +388,7 @@ class Engine:
         old = self.indexes.get(loc)
         old = old.semantic if old is not None else None
         counted: list[int] = []
-        semantic = semantic.updated(encoder, docs, _said(docs), removed, base.rank,
+        semantic = semantic.updated(encoder, docs, said_documents(docs), removed, base.rank,
                                     old if old is not None and old.encoder.name == encoder.name else None, counted)
         self.encoded += sum(counted)
         return semantic
@@ -470,8 +473,8 @@ class Engine:
             encoder = encoders[loc]
             if encoder is not None:
                 counted: list[int] = []
-                semantic = Semantic.build(encoder, docs, _said(docs), ranker.rank, previous.get(encoder.name, ()),
-                                          counted)
+                semantic = Semantic.build(encoder, docs, said_documents(docs), ranker.rank,
+                                          previous.get(encoder.name, ()), counted)
                 semantic.save(tmp / subs[loc] / "semantic", ranker.rank)
                 made[loc] = encoder.name
                 self.encoded += sum(counted)

@@ -25,9 +25,10 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 
@@ -541,6 +542,20 @@ def _build_passages(seg: _Segment, cut: list[list[str]], s: MatchSettings, an: _
     seg.p_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
+def save_arrays(folder: Path, arrays: Mapping[str, np.ndarray], prefix: str = "") -> None:
+    """Write each array to ``folder/<prefix><name>.npy`` (no pickles): the shared build's format."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, arr in arrays.items():
+        np.save(folder / f"{prefix}{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+
+
+def load_arrays(folder: Path, names: Iterable[str], prefix: str = "", mmap: bool = True) -> dict[str, np.ndarray]:
+    """Arrays written by :func:`save_arrays`, memory-mapped read-only (the pages are shared by every
+    process mapping them), as plain ndarray views: np.memmap's Python-level indexing costs on every lookup."""
+    return {name: np.load(folder / f"{prefix}{name}.npy", mmap_mode="r" if mmap else None,
+                          allow_pickle=False).view(np.ndarray) for name in names}
+
+
 class Index:
     """Build with :meth:`build`; query with :meth:`search`. Read-only once built (thread-safe).
 
@@ -643,13 +658,10 @@ class Index:
         """Write the base segment's arrays (``.npy``) and ``meta.json`` to ``folder`` (which must not
         hold another index). The pending update segment is not written: build afresh to fold it in."""
         import json
-        from pathlib import Path
 
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         arrays, meta = self._main.arrays()
-        for name, arr in arrays.items():
-            np.save(folder / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+        save_arrays(folder, arrays)
         meta.update({"settings": _settings_dict(self.settings), "synonyms": self.synonym_groups,
                      "version": self.version, "arrays": sorted(arrays)})
         (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -658,7 +670,6 @@ class Index:
     def load(cls, folder, settings: MatchSettings | None = None, mmap: bool = True) -> Index:
         """An index saved by :meth:`save`, its arrays memory-mapped read-only (shared by processes)."""
         import json
-        from pathlib import Path
 
         folder = Path(folder)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
@@ -668,9 +679,7 @@ class Index:
         index = cls(settings)
         index.version = meta.get("version")
         index._set_synonyms(meta.get("synonyms", []))
-        # plain ndarray views of the mappings: np.memmap's Python-level indexing costs on every lookup
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r" if mmap else None,
-                                allow_pickle=False).view(np.ndarray) for name in meta["arrays"]}
+        arrays = load_arrays(folder, meta["arrays"], mmap=mmap)
         index._main = _Segment.from_arrays(arrays, meta, settings, index.analyzer.stop)
         index._finish()
         return index

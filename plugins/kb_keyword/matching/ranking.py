@@ -21,6 +21,7 @@ for the entries changed since.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .index import Document, Hit, Index, MatchSettings
+from .index import Document, Hit, Index, MatchSettings, load_arrays, save_arrays
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ class RankSettings:
     0.010; 0 turns it off."""
 
 
+def said_documents(docs: Iterable[Document]) -> list[Document]:
+    """The staff phrasings of ``docs``, one document each, keyed by its entry: what the phrasing index
+    and the sentence vectors hold."""
+    return [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
+
+
 class Ranker:
     """Entries' keyword index + phrasing index (+ optional semantic re-ranker); read-only once built.
 
@@ -95,7 +102,7 @@ class Ranker:
         docs = list(documents)
         synonyms = [list(s) for s in synonyms]
         entries = [replace(d, phrasings=()) for d in docs]
-        said = [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
+        said = said_documents(docs)
         index = Index.build(entries, settings, synonyms, version)
         phr = None
         if said:
@@ -199,29 +206,6 @@ def text_digests(texts: Sequence[str]) -> np.ndarray:
     return np.frombuffer(data, dtype="<u8").astype(np.uint64)
 
 
-class TextRows:
-    """``store.row_of``: the row of a text (``get``, ``[]``, ``in``) through the store's digests."""
-
-    def __init__(self, store: VectorStore) -> None:
-        self.store = store
-
-    def get(self, text: str, default=None):
-        row = int(self.store.find(text_digests([text]))[0])
-        return default if row < 0 else row
-
-    def __getitem__(self, text: str) -> int:
-        row = self.get(text)
-        if row is None:
-            raise KeyError(text)
-        return row
-
-    def __contains__(self, text: object) -> bool:
-        return isinstance(text, str) and self.get(text) is not None
-
-    def __len__(self) -> int:
-        return len(self.store.digests)
-
-
 class VectorStore:
     """Unit vectors stored as int8 rows with a float32 scale each (a quarter of float32's memory), found
     by their text's digest (sorted uint64 digests and the row of each): plain arrays, so a build saves
@@ -233,9 +217,10 @@ class VectorStore:
     def __init__(self, rows: np.ndarray, scales: np.ndarray, digests: np.ndarray, positions: np.ndarray) -> None:
         self.rows, self.scales, self.digests, self.positions = rows, scales, digests, positions
 
-    @property
-    def row_of(self) -> TextRows:
-        return TextRows(self)
+    def row(self, text: str) -> int | None:
+        """The row of a text's vector, None when the store does not hold it."""
+        found = int(self.find(text_digests([text]))[0])
+        return None if found < 0 else found
 
     def find(self, digests: np.ndarray) -> np.ndarray:
         """The row of each digest's text, -1 where the store does not hold it."""
@@ -289,16 +274,12 @@ class VectorStore:
         return cls(rows, scales, digests[positions], positions)
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in self.FILES:
-            np.save(folder / f"vectors.{name}.npy", getattr(self, name), allow_pickle=False)
+        save_arrays(folder, {name: getattr(self, name) for name in self.FILES}, "vectors.")
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> VectorStore:
-        """A saved store, memory-mapped read-only (the pages are shared by every worker mapping them);
-        plain ndarray views of the mappings, as :meth:`Index.load` (np.memmap's indexing is slower)."""
-        return cls(*(np.load(folder / f"vectors.{name}.npy", mmap_mode="r" if mmap else None,
-                             allow_pickle=False).view(np.ndarray) for name in cls.FILES))
+        """A saved store, memory-mapped read-only (the pages are shared by every worker mapping them)."""
+        return cls(**load_arrays(folder, cls.FILES, "vectors.", mmap))
 
     def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.rows[rows], self.scales[rows]
@@ -355,14 +336,11 @@ class EntryRows:
     def save(self, folder: Path) -> None:
         if self._pos is not None:
             raise ValueError("only a table of integer keys is saved")
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in self.FILES:
-            np.save(folder / f"entries.{name}.npy", getattr(self, name), allow_pickle=False)
+        save_arrays(folder, {name: getattr(self, name) for name in self.FILES}, "entries.")
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> EntryRows:
-        return cls(*(np.load(folder / f"entries.{name}.npy", mmap_mode="r" if mmap else None,
-                             allow_pickle=False).view(np.ndarray) for name in cls.FILES))
+        return cls(**load_arrays(folder, cls.FILES, "entries.", mmap))
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in self.FILES if getattr(self, name).dtype != object)
@@ -416,8 +394,6 @@ class Semantic:
     def save(self, folder: Path, rank: RankSettings) -> None:
         """The base store and table as ``.npy`` files and ``meta.json`` (the encoder's name, what a worker
         checks before it uses them); the overlay is not saved (a build folds it in)."""
-        import json
-
         self.store.save(folder)
         self.table.save(folder)
         meta = {"format": SEMANTIC_FORMAT, "encoder": self.encoder.name, "dim": int(self.store.rows.shape[1]),
@@ -426,8 +402,6 @@ class Semantic:
 
     @staticmethod
     def meta(folder: Path) -> dict | None:
-        import json
-
         try:
             return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):

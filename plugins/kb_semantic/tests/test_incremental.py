@@ -37,7 +37,7 @@ def test_one_changed_entry_is_the_only_one_encoded_again():
     changed = [*DOCS[:3], Document("e3", DOCS[3].question, "Запросите код ещё раз.", ("не приходит смс",))]
     second = Ranker.build(changed, MatchSettings(), encoder=enc, previous=first)
     assert sorted(enc.texts) == sorted(["Что делать, если не приходит код? Запросите код ещё раз.", "не приходит смс"])
-    row = second.semantic.store.row_of["Как получить выписку из ЭПТС?"]
-    old = first.semantic.store.row_of["Как получить выписку из ЭПТС?"]
+    row = second.semantic.store.row("Как получить выписку из ЭПТС?")
+    old = first.semantic.store.row("Как получить выписку из ЭПТС?")
     assert np.array_equal(second.semantic.store.rows[row], first.semantic.store.rows[old])
     assert second.search("не приходит смс", 1)[0].key == "e3"

@@ -64,14 +64,13 @@ def worker(make_app, first=None, encoder=None):
 def base_texts(locale: str | None = None) -> set[str]:
     """What the build encodes: each published entry's question, its question with the start of its
     answer, its phrasings (read here from the database as the build does)."""
-    from sep_plugins.kb_keyword.engine import _said
-    from sep_plugins.kb_keyword.matching.ranking import RankSettings, Semantic
+    from sep_plugins.kb_keyword.matching.ranking import RankSettings, Semantic, said_documents
 
     docs = docs_by_locale()
     out = set()
     for loc, mine in docs.items():
         if locale is None or loc == locale:
-            out |= set(Semantic.texts(mine, _said(mine), RankSettings()))
+            out |= set(Semantic.texts(mine, said_documents(mine), RankSettings()))
     return out
 
 
@@ -311,10 +310,10 @@ def test_a_vector_store_saved_is_mapped_found_by_text_and_reused_without_encodin
     assert encoded(log) == texts[:2]
     store.save(tmp_path / "v")
     mapped = VectorStore.load(tmp_path / "v")
-    assert memory_mapped(mapped.rows) and mapped.row_of.get("нет такого текста") is None
+    assert memory_mapped(mapped.rows) and mapped.row("нет такого текста") is None
     for text in texts:
-        assert np.array_equal(mapped.rows[mapped.row_of[text]], store.rows[store.row_of[text]])
+        assert np.array_equal(mapped.rows[mapped.row(text)], store.rows[store.row(text)])
     counted: list[int] = []
     again = VectorStore.build(enc, ["Новый вопрос", *texts], previous=[mapped], encoded=counted)
     assert encoded(log)[2:] == ["Новый вопрос"] and counted == [1]
-    assert np.array_equal(again.rows[again.row_of[texts[1]]], store.rows[store.row_of[texts[1]]])
+    assert np.array_equal(again.rows[again.row(texts[1])], store.rows[store.row(texts[1])])
