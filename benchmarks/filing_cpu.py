@@ -27,25 +27,11 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hotpath_bench import PDF, postgres_database, prepare_sep
-
-
-def filing_body(client: int, i: int) -> tuple[str, bytes]:
-    """The bench's multipart filing (``hotpath_bench.file_requests``): content type and body."""
-    boundary = uuid.uuid4().hex
-    fields = {"category": "extract", "subject": f"hotpath-{client}-{i}",
-              "description": f"Нагрузочная заявка {client}-{i}: прошу выдать выписку."}
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="scan.pdf"'
-                 f"\r\nContent-Type: application/pdf\r\n\r\n".encode() + PDF + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+from hotpath_bench import filing_body, postgres_database, prepare_sep
 
 
 def main() -> None:

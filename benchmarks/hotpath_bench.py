@@ -310,22 +310,27 @@ def ask_requests(port: int, client: int, slices: int) -> list[list[bytes]]:
             for r in range(slices)]
 
 
+def filing_body(client: int, i: int) -> tuple[str, bytes]:
+    """A citizen's filing with a one-page PDF, as a multipart body: (content type, body)."""
+    boundary = uuid.uuid4().hex
+    fields = {"category": "extract", "subject": f"hotpath-{client}-{i}",
+              "description": f"Нагрузочная заявка {client}-{i}: прошу выдать выписку."}
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="scan.pdf"'
+                 f"\r\nContent-Type: application/pdf\r\n\r\n".encode() + PDF + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
 def file_requests(port: int, session_cookie: str, client: int) -> list[bytes]:
     browser = Browser(port, session_cookie)
     token = browser.csrf()
 
     def filing(i: int):
-        boundary = uuid.uuid4().hex
-        fields = {"category": "extract", "subject": f"hotpath-{client}-{i}",
-                  "description": f"Нагрузочная заявка {client}-{i}: прошу выдать выписку."}
-        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                 for k, v in fields.items()]
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="scan.pdf"'
-                     f"\r\nContent-Type: application/pdf\r\n\r\n".encode() + PDF + b"\r\n")
-        parts.append(f"--{boundary}--\r\n".encode())
+        content_type, body = filing_body(client, i)
         return lambda cookie: request_bytes("POST", "/api/v1/tickets", {
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookie,
-            "X-CSRFToken": token}, b"".join(parts))
+            "Content-Type": content_type, "Cookie": cookie, "X-CSRFToken": token}, body)
 
     status, body = browser.send(filing(-1))
     assert status == 201, (status, body[:200])

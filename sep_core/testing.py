@@ -519,9 +519,9 @@ def assert_nothing_stored() -> None:
 
 
 @contextlib.contextmanager
-def recorded_statements() -> Iterator[list[str]]:
+def recorded_statements(app=None) -> Iterator[list[str]]:
     """The SQL statements the app's engine runs inside the block, whitespace collapsed, in order —
-    for tests that bound what a hot path costs in queries. Call inside an app context::
+    for tests that bound what a hot path costs in queries. Inside an app context, or given ``app``::
 
         with recorded_statements() as seen:
             client.post(...)
@@ -536,7 +536,11 @@ def recorded_statements() -> Iterator[list[str]]:
     def add(conn, cursor, statement, *args) -> None:
         seen.append(" ".join(statement.split()))
 
-    engine = db.engine
+    if app is None:
+        engine = db.engine
+    else:
+        with app.app_context():
+            engine = db.engine
     event.listen(engine, "before_cursor_execute", add)
     try:
         yield seen

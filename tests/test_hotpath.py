@@ -6,31 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 
 import pytest
 from flask import Blueprint
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from sep_core import Inquiry, InquiryLog, db, enqueue, handle_inquiry, hookimpl
 from sep_core.logbuffer import LogBuffer
-
-
-@contextmanager
-def statements(app):
-    """The SQL statements the app's engine runs inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from sep_core.testing import recorded_statements
 
 
 class Pager:
@@ -62,7 +45,7 @@ def test_development_delivers_after_a_request_that_queued_and_not_after_others(m
                    plugins=[("pager", pager)])
     client = app.test_client()
     client.get("/api/v1/health")  # the first request of the process also sweeps for due rows
-    with statements(app) as seen:
+    with recorded_statements(app) as seen:
         assert client.get("/api/v1/health").status_code == 200
     assert not [s for s in seen if "outbox" in s]
     assert client.post("/pager/send").status_code == 200
@@ -73,7 +56,7 @@ def test_health_is_one_statement_in_autocommit(make_app):
     app = make_app({"SEP_HEALTH_CHECK_SECONDS": 0})
     client = app.test_client()
     client.get("/api/v1/health")
-    with statements(app) as seen:
+    with recorded_statements(app) as seen:
         response = client.get("/api/v1/health")
     assert response.get_json() == {"status": "ok", "database": "ok"}
     assert seen == ["SELECT 1"]
@@ -82,7 +65,7 @@ def test_health_is_one_statement_in_autocommit(make_app):
 def test_health_checks_the_database_at_most_once_per_interval(make_app):
     app = make_app({"SEP_HEALTH_CHECK_SECONDS": 3600})
     client = app.test_client()
-    with statements(app) as seen:
+    with recorded_statements(app) as seen:
         for _ in range(3):
             assert client.get("/api/v1/health").get_json() == {"status": "ok", "database": "ok"}
     assert seen == ["SELECT 1"]

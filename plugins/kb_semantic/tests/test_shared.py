@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import event
 
 from sep_core import db, hookimpl
+from sep_core.testing import recorded_statements
 
 pytestmark = [pytest.mark.sep_plugins("kb_keyword"),
               pytest.mark.sep_plugin_config("kb_keyword", {"refresh_seconds": 0})]
@@ -202,13 +202,8 @@ def test_an_edit_encodes_only_its_entrys_texts_and_a_removed_entry_drops_out(mak
         kb.save_entry(edited, {**edited.snapshot(), "question": question,
                                "answer_md": "Справку скачивает владелец: кабинет, раздел «Документы»."})
         db.session.commit()
-        statements = []
-        listener = lambda conn, cur, statement, *rest: statements.append(statement)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements() as statements:
             hits = eng.search(question, "ru", 3)[1]
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         new = encoded(log)[mark:]
         own = {question, f"{question} Справку скачивает владелец: кабинет, раздел «Документы»."}
         # the entry's two changed texts (its phrasings, unchanged, come from the build) and the question asked
