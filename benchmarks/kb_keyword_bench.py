@@ -449,18 +449,22 @@ def http_throughput(questions: list[str], seconds: float = 5.0, clients: int = 4
 
 # -- consultant v2 (issue 12): keyword vs fused with the sentence encoder, decisions, curation, scale ---
 
-def _policy(fused: bool):
+def _policy(fused: bool, ranker=None):
+    """The decision's thresholds: the encoder's fitted ones when fused (as kb_keyword's engine decides)."""
     from sep_plugins.kb_keyword.decision import Policy
     from sep_plugins.kb_keyword.matching.ranking import FUSED_POLICY
 
-    return Policy(**FUSED_POLICY) if fused else Policy(answer_threshold=max(Policy().answer_threshold, THRESHOLD))
+    if fused:
+        semantic = getattr(ranker, "semantic", None)
+        return Policy(**(semantic.fusion.policy if semantic is not None else FUSED_POLICY))
+    return Policy(answer_threshold=max(Policy().answer_threshold, THRESHOLD))
 
 
 def decided(ranker, questions: list[dict], fused: bool) -> dict:
     """Ranking metrics and what the citizen is shown (kb_keyword's decision under the mode's own policy)."""
     from sep_plugins.kb_keyword.decision import decide
 
-    policy = _policy(fused)
+    policy = _policy(fused, ranker)
     ranked, answered, answered_ok, shown_ok, clarified = [], 0, 0, 0, 0
     for q in questions:
         hits = ranker.search(q["question"], 10)
@@ -530,7 +534,7 @@ def curation(passages: list[dict], questions: list[dict], encoder, base, grid: l
                 fold_of[scheme][i] = f
                 if scheme == "random":
                     top = h[0].score if h and h[0].score > 0 else 1.0
-                    d = decide([(x.key, x.confidence, x.score / top) for x in h], _policy(is_fused(h)))
+                    d = decide([(x.key, x.confidence, x.score / top) for x in h], _policy(is_fused(h), ranker))
                     answered += d.kind == "answer"
                     answered_ok += d.kind == "answer" and d.shown[0] in ok
                     shown_ok += bool(ok & set(d.shown))

@@ -98,10 +98,10 @@ def register(cli) -> None:
                 if not line.strip():
                     continue
                 item = json.loads(line)
-                _, hits = eng.search(str(item.get("question") or ""), locale, top)
+                ranker, hits = eng.search(str(item.get("question") or ""), locale, top)
                 results = [{"external_id": eng.entries[h.key].external_id, "id": h.key,
                             "confidence": h.confidence} for h in hits]
-                decision = eng.decide(hits)
+                decision = eng.decide(hits, ranker)
                 shown = [eng.entries[k].external_id or str(k) for k in decision.shown]
                 click.echo(json.dumps({"id": item.get("id"), "results": results, "answered": decision.answered,
                                        "shown": shown}, ensure_ascii=False))

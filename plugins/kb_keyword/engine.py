@@ -618,7 +618,7 @@ class Engine:
                 meta["kb_decision"] = decision
             return [], decision
         query, hits = self._rank(index, question, locale, limit)
-        decision = self.decide(hits)
+        decision = self.decide(hits, index)
         if meta is not None:
             meta["kb_keywords"] = sorted(set(query.terms))[:8]
             meta["kb_decision"] = decision
@@ -652,11 +652,12 @@ class Engine:
                     self._ranked.popitem(last=False)
         return query, hits
 
-    def decide(self, hits: list[Hit]) -> Decision:
-        """The decision for ranked hits (keys are entry ids) under the configured policy."""
+    def decide(self, hits: list[Hit], index: Ranker | None = None) -> Decision:
+        """The decision for ranked hits (keys are entry ids) of ``index`` under the configured policy."""
         settings = plugin_settings(PLUGIN)
         if is_fused(hits):  # re-ranked with the sentence encoder: its own calibration and thresholds
-            policy = Policy.from_settings({**FUSED_POLICY, **settings.get("decision_fused", {})})
+            fitted = index.semantic.fusion.policy if index is not None and index.semantic else FUSED_POLICY
+            policy = Policy.from_settings({**fitted, **settings.get("decision_fused", {})})
         else:
             policy = Policy.from_settings(settings.get("decision", {}))
         # the core's SEP_BOT_CONFIDENCE_THRESHOLD stays a floor the deployer controls

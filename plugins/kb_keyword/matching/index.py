@@ -124,6 +124,9 @@ class Query:
     normalized: str = ""
     unknown: int = 0
     """Informative words of the question found nowhere in the base: they lower the coverage."""
+    repaired: bool = False
+    """The keyboard layout or a word's spelling was corrected: ``normalized`` reads better than ``text``
+    (the sentence encoder is given it: «dsgbcrf» means nothing to a model, «выписка» does)."""
 
 
 class _Analyzer:
@@ -760,7 +763,7 @@ class Index:
 
     def analyze_query(self, question: str) -> Query:
         s, an = self.settings, self.analyzer
-        raw = text.normalize(question[: text.MAX_QUERY_CHARS])
+        raw = original = text.normalize(question[: text.MAX_QUERY_CHARS])
         if s.layout:
             raw = self._fix_layout(raw)
         corrections: dict[str, str] = {}
@@ -788,7 +791,7 @@ class Index:
         bigrams = list(dict.fromkeys(p for p in bigrams if is_term(p)))
         fixed = " ".join(corrections.get(t, t) for t in text.TOKEN_RE.findall(raw))
         unknown = len({t for t in stems if not is_term(t) and not t.isdigit()})
-        return Query(question, terms, bigrams, corrections, fixed, unknown)
+        return Query(question, terms, bigrams, corrections, fixed, unknown, bool(corrections) or raw != original)
 
     def _fix_layout(self, raw: str) -> str:
         def known(w: str) -> bool:

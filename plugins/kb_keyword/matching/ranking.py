@@ -48,26 +48,32 @@ class RankSettings:
     key words, e.g. «Соцсети центра»)."""
     depth: int = 30
     """Candidates taken from each keyword index (and re-ranked by the semantic signal)."""
-    title_weight: float = 0.5
-    """Weight of the z-scored cosine of the question to the entry's question (or best phrasing)."""
-    entry_weight: float = 0.5
+    title_weight: float | None = None
+    """Weight of the z-scored cosine of the question to the entry's question (or best phrasing).
+    None here and in the four settings below: the value fitted for the encoder (:data:`FUSIONS`)."""
+    entry_weight: float | None = None
     """Weight of the z-scored cosine to the entry's question and the start of its answer."""
     entry_chars: int = 400
-    phrasing_similarity_penalty: float = 0.2
-    """A phrasing's cosine counts this much less than the entry's question's (research: ``− 0.1``; on rutube
-    dev with the training folds' questions as phrasings, 0.2 lost 0.005 top-1 on uncurated entries where 0.1
-    lost 0.012, curated top-1 0.524 vs 0.521; larger weights on phrasings raised curated top-1 to 0.55
-    only by losing 0.03-0.15 on the others)."""
-    phrasing_bonus_similarity: float = 0.65
-    phrasing_bonus: float = 1.0
+    phrasing_similarity_penalty: float | None = None
+    """A phrasing's cosine counts this much less than the entry's question's (USE-m3: 0.2; research:
+    ``− 0.1``; on rutube dev with the training folds' questions as phrasings, 0.2 lost 0.005 top-1 on
+    uncurated entries where 0.1 lost 0.012, curated top-1 0.524 vs 0.521; larger weights on phrasings
+    raised curated top-1 to 0.55 only by losing 0.03-0.15 on the others)."""
+    phrasing_bonus_similarity: float | None = None
+    phrasing_bonus: float | None = None
     """A candidate whose best phrasing has a cosine of at least ``phrasing_bonus_similarity`` to the question
     (a paraphrase in meaning, whatever words it uses) gains ``phrasing_bonus`` on its fused score (on the
     z-score scale). Only such near paraphrases count more: a phrasing is a citizen's question that staff
     confirmed, so one this close is stronger evidence than any title, while the loose similarity above stays
     penalised (weighting every phrasing cosine more pulled questions away from entries without phrasings).
     Chosen by 5-fold cross-validation on rutube dev with the training folds' questions as phrasings
-    (benchmarks/kb_keyword_bench.py): out of fold curated top-1 0.524 -> 0.551, uncurated entries' loss
-    0.010; 0 turns it off."""
+    (benchmarks/kb_keyword_bench.py); USE-m3: 0.65 and 1.0, out of fold curated top-1 0.524 -> 0.551,
+    uncurated entries' loss 0.010; a bonus of 0 turns it off."""
+
+
+def prefixes(encoder: object) -> tuple[str, str]:
+    """(question prefix, passage prefix) of ``encoder`` (:class:`TextEncoder`)."""
+    return getattr(encoder, "query_prefix", "") or "", getattr(encoder, "passage_prefix", "") or ""
 
 
 def said_documents(docs: Iterable[Document]) -> list[Document]:
@@ -135,7 +141,7 @@ class Ranker:
         if self.phrasings is not None:
             hits = self._with_phrasings(query, hits, depth)
         if self.semantic is not None and hits:
-            hits = self.semantic.rerank(query.text, hits, self.rank)
+            hits = self.semantic.rerank(query.normalized if query.repaired else query.text, hits, self.rank)
         return hits[:limit]
 
     # -- phrasings ------------------------------------------------------------------------------
@@ -190,7 +196,11 @@ class Ranker:
 
 
 class TextEncoder(Protocol):
-    """What the ``sep_text_encoder`` hook returns: L2-normalised sentence vectors, from local files only."""
+    """What the ``sep_text_encoder`` hook returns: L2-normalised sentence vectors, from local files only.
+
+    It may also have ``query_prefix`` and ``passage_prefix`` (strings, default empty): what the model
+    wants before a question (the citizen's, an entry's question, a phrasing) and before a text that
+    answers (an entry's question with the start of its answer), e.g. e5's ``"query: "``/``"passage: "``."""
 
     name: str
 
@@ -365,10 +375,13 @@ class Semantic:
         self.extra, self.extra_table, self.masked = extra, extra_table, masked
 
     @staticmethod
-    def texts(docs: list[Document], said: list[Document], rank: RankSettings) -> list[str]:
+    def texts(docs: list[Document], said: list[Document], rank: RankSettings, encoder: object = None) -> list[str]:
         """The texts encoded, in this order (the order fixes the batches): the entries' questions, their
-        questions with the start of their answers, the phrasings."""
-        return ([d.question for d in docs] + [_entry_text(d, rank) for d in docs] + [p.question for p in said])
+        questions with the start of their answers, the phrasings; each with the prefix ``encoder`` asks
+        for (a question's or a passage's: :func:`prefixes`)."""
+        ask, passage = prefixes(encoder)
+        return ([ask + d.question for d in docs] + [passage + _entry_text(d, rank) for d in docs]
+                + [ask + p.question for p in said])
 
     @classmethod
     def build(cls, encoder: TextEncoder, docs: list[Document], said: list[Document], rank: RankSettings,
@@ -376,8 +389,8 @@ class Semantic:
         """``previous`` (a Semantic made by the same encoder, or its stores) gives the rows of texts it
         already holds; ``encoded`` receives the count of texts encoded."""
         stores = previous.stores() if isinstance(previous, Semantic) else tuple(previous or ())
-        store = VectorStore.build(encoder, cls.texts(docs, said, rank), stores, encoded=encoded)
-        return cls(encoder, store, _table(store, docs, said, rank))
+        store = VectorStore.build(encoder, cls.texts(docs, said, rank, encoder), stores, encoded=encoded)
+        return cls(encoder, store, _table(store, docs, said, rank, encoder))
 
     def stores(self) -> tuple[VectorStore, ...]:
         return (self.store,) if self.extra is None else (self.extra, self.store)
@@ -387,9 +400,9 @@ class Semantic:
         """This (base) Semantic with ``docs`` replacing their entries and the ``removed`` keys gone: only
         the texts neither the base nor ``previous`` (the overlay this one replaces) holds are encoded."""
         stores = (*(previous.stores() if previous is not None else ()), self.store)
-        extra = VectorStore.build(encoder, self.texts(docs, said, rank), stores, encoded=encoded)
+        extra = VectorStore.build(encoder, self.texts(docs, said, rank, encoder), stores, encoded=encoded)
         masked = frozenset(removed) | {d.key for d in docs}
-        return Semantic(encoder, self.store, self.table, extra, _table(extra, docs, said, rank), masked)
+        return Semantic(encoder, self.store, self.table, extra, _table(extra, docs, said, rank, encoder), masked)
 
     def save(self, folder: Path, rank: RankSettings) -> None:
         """The base store and table as ``.npy`` files and ``meta.json`` (the encoder's name, what a worker
@@ -459,7 +472,7 @@ class Semantic:
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(cosine to the question or best phrasing − penalty, cosine to the entry text, raw question cosine,
         raw cosine to the best phrasing (−1 for an entry without phrasings))."""
-        query = np.asarray(self.encoder.encode([question]), dtype=np.float32)[0]
+        query = np.asarray(self.encoder.encode([prefixes(self.encoder)[0] + question]), dtype=np.float32)[0]
         refs = [self._refs(k) for k in keys]
         title = self._cosines(np.array([r[0] for r in refs], np.int64), query)
         entry = self._cosines(np.array([r[1] for r in refs], np.int64), query)
@@ -473,6 +486,7 @@ class Semantic:
 
     def rerank(self, question: str, hits: list[Hit], rank: RankSettings) -> list[Hit]:
         keys = [h.key for h in hits]
+        rank = self.fitted(rank)
         best, entry, _, phrasing = self.signals(question, keys, rank.phrasing_similarity_penalty)
         keyword = np.array([h.score for h in hits], np.float32)
         fused = z_scores(keyword) + rank.title_weight * z_scores(best) + rank.entry_weight * z_scores(entry)
@@ -497,8 +511,17 @@ class Semantic:
 
     confidence_model: tuple[float, ...] = ()
 
+    @property
+    def fusion(self) -> Fusion:
+        return fusion_for(self.encoder)
+
+    def fitted(self, rank: RankSettings) -> RankSettings:
+        """``rank`` with the weights it leaves open (None) set to the ones fitted for this encoder."""
+        fitted = self.fusion.weights
+        return replace(rank, **{k: v for k, v in fitted.items() if getattr(rank, k) is None})
+
     def confidence(self, features: Sequence[float]) -> float:
-        w = self.confidence_model or FUSED_CONFIDENCE
+        w = self.confidence_model or self.fusion.confidence
         z = w[0] + sum(a * b for a, b in zip(w[1:], features, strict=True))
         return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
 
@@ -510,11 +533,14 @@ def _entry_text(d: Document, rank: RankSettings) -> str:
     return f"{d.question} {d.answer}"[: rank.entry_chars]
 
 
-def _table(store: VectorStore, docs: list[Document], said: list[Document], rank: RankSettings) -> EntryRows:
+def _table(store: VectorStore, docs: list[Document], said: list[Document], rank: RankSettings,
+           encoder: object = None) -> EntryRows:
     """The rows of each entry's texts in ``store`` (which holds them all)."""
-    title = store.find(text_digests([d.question for d in docs])).tolist()
-    entry = store.find(text_digests([_entry_text(d, rank) for d in docs])).tolist()
-    found = store.find(text_digests([p.question for p in said])).tolist()
+    texts = Semantic.texts(docs, said, rank, encoder)
+    n = len(docs)
+    title = store.find(text_digests(texts[:n])).tolist()
+    entry = store.find(text_digests(texts[n:2 * n])).tolist()
+    found = store.find(text_digests(texts[2 * n:])).tolist()
     phrasings: dict[object, list[int]] = {}
     for p, row in zip(said, found, strict=True):
         phrasings.setdefault(p.key, []).append(row)
@@ -533,6 +559,36 @@ FUSED_CONFIDENCE: tuple[float, ...] = (-3.727, 0.199, -0.073, 0.037, 1.329, 3.76
 #: decision.Policy's own defaults, calibrated for its own confidence.
 #: (2026-12-05: out of fold 0.299 answered, 0.850 of them right; ECE 0.048.)
 FUSED_POLICY = {"answer_threshold": 0.658, "clarify_threshold": 0.05}
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """What the fused ranking fits to one sentence encoder: each model's cosines have their own scale and
+    spread, so the weights of its signals (``RankSettings`` fields left None), the confidence model over
+    FEATURES and the decision's thresholds are fitted per model (benchmarks/fit_semantic_confidence.py,
+    benchmarks/kb_keyword_bench.py)."""
+
+    weights: dict
+    confidence: tuple[float, ...]
+    policy: dict
+
+
+#: Fitted fusions by model (an encoder name's first word). An encoder not listed gets USE-m3's, the first
+#: one fitted; fit your own with the two scripts above and add it here.
+FUSIONS: dict[str, Fusion] = {
+    "use-multilingual-v3": Fusion(
+        {"title_weight": 0.5, "entry_weight": 0.5, "phrasing_similarity_penalty": 0.2,
+         "phrasing_bonus_similarity": 0.65, "phrasing_bonus": 1.0}, FUSED_CONFIDENCE, FUSED_POLICY),
+    "multilingual-e5-small": Fusion(
+        {"title_weight": 0.75, "entry_weight": 1.5, "phrasing_similarity_penalty": 0.2,
+         "phrasing_bonus_similarity": 0.65, "phrasing_bonus": 1.0}, FUSED_CONFIDENCE, FUSED_POLICY),
+}
+
+
+def fusion_for(encoder: object) -> Fusion:
+    """The fitted :class:`Fusion` of ``encoder``'s model."""
+    model = (getattr(encoder, "name", "") or "").split(" ")[0]
+    return FUSIONS.get(model, FUSIONS["use-multilingual-v3"])
 
 
 def fused_features(hits: Sequence[Hit]) -> tuple[float, ...]:
