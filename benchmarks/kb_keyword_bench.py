@@ -488,10 +488,19 @@ def with_phrasings(passages: list[dict], phrasings: dict[str, list[str]]) -> lis
             for p in passages]
 
 
-#: the near-paraphrase phrasing bonus (RankSettings.phrasing_bonus_similarity / phrasing_bonus) chosen out of
-#: fold in the curated scenario
-BONUS_GRID = [{"phrasing_bonus_similarity": t, "phrasing_bonus": b}
-              for t in (0.6, 0.65, 0.7, 0.75) for b in (0.0, 0.5, 1.0, 1.5)]
+#: the phrasings' settings (RankSettings.phrasing_similarity_penalty / phrasing_bonus_similarity / phrasing_bonus)
+#: chosen out of fold in the curated scenario, per model: each model's cosines have their own scale (e5's
+#: paraphrases sit above 0.9, USE-m3's above 0.65)
+BONUS_GRIDS = {
+    "use-multilingual-v3": [{"phrasing_bonus_similarity": t, "phrasing_bonus": b}
+                            for t in (0.6, 0.65, 0.7, 0.75) for b in (0.0, 0.5, 1.0, 1.5)],
+    "multilingual-e5-small": [{"phrasing_similarity_penalty": p, "phrasing_bonus_similarity": t, "phrasing_bonus": b}
+                              for p in (0.05, 0.1, 0.2) for t in (0.88, 0.9, 0.92, 0.94) for b in (0.0, 0.5, 1.0)],
+}
+
+
+def bonus_grid(encoder) -> list[dict]:
+    return BONUS_GRIDS.get((getattr(encoder, "name", "") or "").split(" ")[0], BONUS_GRIDS["use-multilingual-v3"])
 
 
 def curation(passages: list[dict], questions: list[dict], encoder, base, grid: list[dict] | None = None) -> dict:
@@ -618,7 +627,7 @@ def consultant_scale(passages: list[dict], questions: list[str], sizes: list[int
 
 
 def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
-    from sep_plugins.kb_keyword.matching.ranking import Ranker
+    from sep_plugins.kb_keyword.matching.ranking import Ranker, fusion_for
 
     try:
         from sep_plugins.kb_semantic.encoder import load as load_encoder
@@ -633,14 +642,17 @@ def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
         encoder.encode(["прогрев"])
     encoder_load = {"seconds": time.perf_counter() - t, "rss_mb": rss_mb() - before}
     report: dict = {"encoder": getattr(encoder, "name", None), "encoder_load": encoder_load, "quality": {}}
+    w = fusion_for(encoder).weights if encoder is not None else {}
     lines = ["# kb_keyword consultant v2 (issue 12): keyword vs fused with the sentence encoder", "",
              f"machine: {os.cpu_count()} cores, shared with other agents; load average at start {load_start:.2f}",
              f"encoder: {report['encoder'] or 'NOT INSTALLED (semantic extra missing): fused rows are absent'}; "
              f"load + first encoding {encoder_load['seconds']:.1f} s, +{encoder_load['rss_mb']:.0f} MB RSS", "",
              "## Quality and decisions (dev halves; each mode under its own calibrated thresholds)", "",
-             "Fusion weights (0.5/0.5) were chosen on rutube dev as a whole (not cross-validated); the fused "
-             "confidence and its thresholds by grouped 5-fold out of fold (benchmarks/fit_semantic_confidence.py), "
-             "so the decision figures below are in-sample for the fitted model.", "",
+             f"Fusion weights of this encoder (title/entry {w.get('title_weight')}/{w.get('entry_weight')}): "
+             "chosen on rutube dev by grouped 5-fold cross-validation with xquad_ru top-1 >= 0.93 as a floor "
+             "(docs/plugins/kb_keyword.md gives the out-of-fold figures); the fused confidence and its thresholds by "
+             "grouped 5-fold out of fold (benchmarks/fit_semantic_confidence.py), so the decision figures below "
+             "are in-sample for the fitted model.", "",
              "| set | engine | top-1 | MRR@10 | recall@5 | answered | correct of answered | clarified "
              "| right entry shown |", "|---|---|---|---|---|---|---|---|---|"]
     bases = {}
@@ -667,7 +679,7 @@ def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
     report["curation"] = {}
     for mode, enc in [("keyword", None)] + ([("fused", encoder)] if encoder is not None else []):
         base = Ranker.build(documents(passages), MatchSettings(), encoder=enc, previous=bases.get("rutube_faq"))
-        c = curation(passages, questions, enc, base, BONUS_GRID if enc is not None else None)
+        c = curation(passages, questions, enc, base, bonus_grid(enc) if enc is not None else None)
         report["curation"][mode] = c
         plain = c["random"]["top1_without_phrasings"]
         r = c["random"]
@@ -677,14 +689,15 @@ def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
                      f"{r['right_entry_shown']:.3f} |")
     oof = report["curation"].get("fused", {}).get("out_of_fold")
     if oof:
-        chosen = "; ".join(f"{x['phrasing_bonus_similarity']}/{x['phrasing_bonus']}" for x in oof["chosen_per_fold"])
+        chosen = "; ".join("/".join(str(v) for v in x.values()) for x in oof["chosen_per_fold"])
         folds = ", ".join(f"{x:.3f}" for x in oof["top1_per_fold"])
         losses = ", ".join(f"{x:.3f}" for x in oof["loss_per_fold"])
         lines += ["", "Near-paraphrase phrasing bonus (fused; cosine of the best phrasing >= similarity adds the "
                   "weight), out of fold: each fold's similarity/weight chosen on the other four (best curated top-1 "
                   f"with a loss <= 0.01 there): curated top-1 {oof['top1']:.3f} (folds {folds}), uncurated loss "
                   f"{oof['uncurated_loss']:.3f} (folds {losses}); chosen {chosen}. "
-                  "The rows above use the defaults (0.65/1.0)."]
+                  f"The rows above use this encoder's fitted values ({w.get('phrasing_bonus_similarity')}/"
+                  f"{w.get('phrasing_bonus')}, phrasing cosine penalty {w.get('phrasing_similarity_penalty')})."]
     if encoder is not None and sizes:
         qtexts = [q["question"] for q in questions]
         rows = consultant_scale(passages, qtexts, sizes, encoder)
