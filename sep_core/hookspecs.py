@@ -107,7 +107,8 @@ def sep_answer(inquiry):
 @hookspec(firstresult=True)
 def sep_text_encoder(locale):
     """Return a sentence encoder for texts in ``locale`` (``.name``; ``.encode(texts)`` -> unit float32
-    rows; optional ``.query_prefix`` / ``.passage_prefix``), or None. Answerers call it when they build or load their index, not per question; ``name``
+    rows; optional ``.query_prefix`` / ``.passage_prefix``), or None.
+    Answerers call it when they build or load their index, not per question; ``name``
     identifies the vectors an encoder made (kb_keyword shares them between workers by it)."""
 
 
