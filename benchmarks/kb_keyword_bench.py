@@ -488,14 +488,17 @@ def with_phrasings(passages: list[dict], phrasings: dict[str, list[str]]) -> lis
             for p in passages]
 
 
-#: the phrasings' settings (RankSettings.phrasing_similarity_penalty / phrasing_bonus_similarity / phrasing_bonus)
-#: chosen out of fold in the curated scenario, per model: each model's cosines have their own scale (e5's
-#: paraphrases sit above 0.9, USE-m3's above 0.65)
+#: the phrasings' settings (RankSettings.phrasing_similarity_penalty / phrasing_bonus_similarity / phrasing_bonus,
+#: and the phrasings' keyword gate phrasing_min_similarity / phrasing_min_coverage) chosen out of fold in the
+#: curated scenario, per model: each model's cosines have their own scale (e5's paraphrases sit above 0.9,
+#: USE-m3's above 0.65). e5's grid: the gate with the bonus similarity, the penalty (0.1) and the bonus (1.0)
+#: as chosen before by a grid over (0.05, 0.1, 0.2) x (0.88-0.94) x (0, 0.5, 1); searching those three
+#: again with the gate (216 points) chose worse out of fold (0.60, loss 0.012: more points, more noise).
 BONUS_GRIDS = {
     "use-multilingual-v3": [{"phrasing_bonus_similarity": t, "phrasing_bonus": b}
                             for t in (0.6, 0.65, 0.7, 0.75) for b in (0.0, 0.5, 1.0, 1.5)],
-    "multilingual-e5-small": [{"phrasing_similarity_penalty": p, "phrasing_bonus_similarity": t, "phrasing_bonus": b}
-                              for p in (0.05, 0.1, 0.2) for t in (0.88, 0.9, 0.92, 0.94) for b in (0.0, 0.5, 1.0)],
+    "multilingual-e5-small": [{"phrasing_min_similarity": m, "phrasing_min_coverage": c, "phrasing_bonus_similarity": t}
+                              for m in (0.3, 0.4, 0.5) for c in (0.3, 0.5, 0.7) for t in (0.9, 0.92, 0.94)],
 }
 
 
@@ -692,11 +695,13 @@ def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
         chosen = "; ".join("/".join(str(v) for v in x.values()) for x in oof["chosen_per_fold"])
         folds = ", ".join(f"{x:.3f}" for x in oof["top1_per_fold"])
         losses = ", ".join(f"{x:.3f}" for x in oof["loss_per_fold"])
-        lines += ["", "Near-paraphrase phrasing bonus (fused; cosine of the best phrasing >= similarity adds the "
-                  "weight), out of fold: each fold's similarity/weight chosen on the other four (best curated top-1 "
-                  f"with a loss <= 0.01 there): curated top-1 {oof['top1']:.3f} (folds {folds}), uncurated loss "
-                  f"{oof['uncurated_loss']:.3f} (folds {losses}); chosen {chosen}. "
-                  f"The rows above use this encoder's fitted values ({w.get('phrasing_bonus_similarity')}/"
+        names = "/".join(oof["chosen_per_fold"][0])
+        fitted = "/".join(str(w.get(k)) for k in oof["chosen_per_fold"][0])
+        lines += ["", "Phrasings' settings (fused; the phrasings' keyword gate, the near-paraphrase bonus: cosine of "
+                  "the best phrasing >= similarity adds the weight), out of fold: each fold's values chosen on the "
+                  f"other four (best curated top-1 with a loss <= 0.01 there): curated top-1 {oof['top1']:.3f} (folds "
+                  f"{folds}), uncurated loss {oof['uncurated_loss']:.3f} (folds {losses}); chosen ({names}) {chosen}. "
+                  f"The rows above use this encoder's fitted values ({fitted}; bonus "
                   f"{w.get('phrasing_bonus')}, phrasing cosine penalty {w.get('phrasing_similarity_penalty')})."]
     if encoder is not None and sizes:
         qtexts = [q["question"] for q in questions]

@@ -13,8 +13,11 @@ The optional semantic signal (:class:`Semantic`, e.g. a sentence encoder from th
 cosine similarities of the candidates are z-normalised and added with a weight (research: weights
 stable across folds); a candidate whose best phrasing is a paraphrase in meaning of the question (cosine
 at least ``RankSettings.phrasing_bonus_similarity``) gains a fixed bonus, whatever words it shares.
-Without it the keyword ranking is unchanged. Its vectors are plain arrays (int8 rows, texts found by
-sorted digests, per-entry rows) that a shared build saves and workers memory-map, with a small overlay
+Fused, the phrasings' keyword gate is the one fitted for the encoder (e5: a phrasing holding 30 % of the
+question's informative weight counts, against 70 % for the keyword ranking alone): the cosines re-rank
+the candidates a looser gate lets in, so curated entries gain without pulling questions away from the
+others. Without the signal the keyword ranking is unchanged. Its vectors are plain arrays (int8 rows, texts
+found by sorted digests, per-entry rows) that a shared build saves and workers memory-map, with a small overlay
 for the entries changed since.
 """
 
@@ -37,12 +40,16 @@ from .index import Document, Hit, Index, MatchSettings, load_arrays, save_arrays
 class RankSettings:
     phrasing_penalty: float = 0.0
     """A phrasing's score counts this much less than the entry's own (the gate below does the work)."""
-    phrasing_min_similarity: float = 0.5
-    phrasing_min_coverage: float = 0.7
-    """A phrasing counts when it is a near paraphrase: character n-gram similarity to the question and the
-    share of the question's informative weight it holds both reach these ...
-    Looser phrasings pulled questions away from entries without phrasings (bench, grouped folds: no gate
-    lost 0.08 top-1 on them, this gate 0.002, while curated entries still gained)."""
+    phrasing_min_similarity: float | None = None
+    phrasing_min_coverage: float | None = None
+    """A phrasing's keyword score counts when it is a near paraphrase: character n-gram similarity to the
+    question and the share of the question's informative weight it holds both reach these ...
+    None: the keyword ranking's gate (:data:`KEYWORD_PHRASING_GATE`, 0.5 and 0.7) or, when fused, the one
+    fitted for the encoder (:data:`FUSIONS`; e5: 0.4 and 0.3). Alone, looser phrasings pulled questions
+    away from entries without phrasings (bench, grouped folds: no gate lost 0.08 top-1 on them, 0.5/0.7
+    0.002, 0.4/0.3 0.02, while curated entries still gained); fused, the cosines re-rank what a looser gate
+    lets in, so e5's gate is looser (curated scenario, out of fold: curated top-1 0.576 -> 0.613, uncurated
+    loss 0.010 -> 0.005)."""
     phrasing_full_coverage: float = 0.99
     """... or when every informative word of the question is in the phrasing (staff phrasings written as
     key words, e.g. «Соцсети центра»)."""
@@ -82,6 +89,11 @@ def said_documents(docs: Iterable[Document]) -> list[Document]:
     return [Document(d.key, p) for d in docs for p in d.phrasings if p and p.strip()]
 
 
+#: The phrasing gate of the keyword ranking (RankSettings fields left None, and of a fused ranking whose
+#: fusion does not fit its own).
+KEYWORD_PHRASING_GATE = {"phrasing_min_similarity": 0.5, "phrasing_min_coverage": 0.7}
+
+
 class Ranker:
     """Entries' keyword index + phrasing index (+ optional semantic re-ranker); read-only once built.
 
@@ -95,6 +107,10 @@ class Ranker:
         self.rank = rank or RankSettings()
         self.semantic = semantic
         self._doc_of = {key: d for d, key in enumerate(index.keys)}
+        gate = self.semantic.fitted(self.rank) if self.semantic is not None else self.rank
+        #: the settings the phrasings are scored by: ``rank`` with the gate it leaves open filled in
+        self.phrasing_rank = replace(gate, **{k: v for k, v in KEYWORD_PHRASING_GATE.items()
+                                              if getattr(gate, k) is None})
 
     @classmethod
     def build(cls, documents: Iterable[Document], settings: MatchSettings | None = None,
@@ -147,7 +163,7 @@ class Ranker:
     # -- phrasings ------------------------------------------------------------------------------
 
     def _with_phrasings(self, query, hits: list[Hit], depth: int) -> list[Hit]:
-        index, phr, s, r = self.index, self.phrasings, self.index.settings, self.rank
+        index, phr, s, r = self.index, self.phrasings, self.index.settings, self.phrasing_rank
         said = phr.search(query.text, depth)
         if not said:
             return hits
@@ -582,11 +598,15 @@ FUSIONS: dict[str, Fusion] = {
     # 2026-12-06, int8 graph: weights by grouped 5-fold CV (out of fold top-1 0.564, MRR@10 0.656; these
     # fixed weights 0.561/0.654 with xquad 0.934, where the folds' favourite 0.75/2.5 leaves xquad 0.931);
     # confidence out of fold: 37.4 % answered, 85.3 % of them right, ECE 0.023
-    # phrasings (curated scenario, each fold's values chosen on the other four with a loss <= 0.01 there;
-    # four folds of five chose these): out of fold curated top-1 0.576, uncurated loss 0.010
+    # phrasings (curated scenario, each fold's values chosen on the other four with a loss <= 0.01 there):
+    # penalty and bonus (four folds of five chose these) out of fold curated top-1 0.576, uncurated loss
+    # 0.010; then the phrasings' keyword gate with the bonus similarity (benchmarks/kb_keyword_bench.py's
+    # grid; all five folds chose gate 0.4/0.3): out of fold curated top-1 0.613, uncurated loss 0.005
+    # (in-sample 0.616 / 0.002; 2026-12-06)
     "multilingual-e5-small": Fusion(
         {"title_weight": 0.75, "entry_weight": 1.5, "phrasing_similarity_penalty": 0.1,
-         "phrasing_bonus_similarity": 0.92, "phrasing_bonus": 1.0},
+         "phrasing_bonus_similarity": 0.92, "phrasing_bonus": 1.0,
+         "phrasing_min_similarity": 0.4, "phrasing_min_coverage": 0.3},
         (-21.207, 0.121, 0.164, 6.396, 15.806, -0.528, 5.213, 0.228),
         {"answer_threshold": 0.667, "clarify_threshold": 0.05}),
 }

@@ -113,3 +113,36 @@ def test_an_uncurated_entry_keeps_its_ranking_when_another_entry_gets_related_ph
     assert order(curated) == order(plain)
     # a bonus for merely related phrasings would pull the question away
     assert order(curated, RankSettings(phrasing_bonus_similarity=0.5))[0] == "price"
+
+
+#: a phrasing holding half of the question's informative words: below the keyword ranking's gate
+#: (coverage 0.7), above the one fitted for e5's fused ranking (0.3)
+LOGIN = Document("login", "Проблемы со входом на портал", "Напишите в поддержку, укажите логин.")
+SMS_QUESTION = "Не приходит смс с кодом подтверждения"
+SMS_PHRASING = "не приходит смс"
+
+
+class E5Named(TopicEncoder):
+    name = "multilingual-e5-small (test stand-in)"  # the model's name picks e5's fitted fusion
+
+
+def test_a_partial_phrasing_counts_when_fused_with_e5_and_not_in_the_keyword_ranking():
+    from sep_plugins.kb_keyword.matching.ranking import KEYWORD_PHRASING_GATE, fusion_for
+
+    docs = [*FILLER, Document(LOGIN.key, LOGIN.question, LOGIN.answer, (SMS_PHRASING,))]
+    keyword = Ranker.build(docs, MatchSettings())
+    cov = keyword.phrasings.search(SMS_QUESTION, 1)[0].features[0]
+    fitted = fusion_for(E5Named({})).weights
+    assert fitted["phrasing_min_coverage"] <= cov < KEYWORD_PHRASING_GATE["phrasing_min_coverage"]
+    assert "login" not in [h.key for h in keyword.search(SMS_QUESTION, 10)]
+    encoder = E5Named({SMS_QUESTION: (4, 1.0), SMS_PHRASING: (4, 0.95)})
+    fused = Ranker.build(docs, MatchSettings(), encoder=encoder)
+    assert fused.search(SMS_QUESTION, 10)[0].key == "login"
+    # the same encoder under the keyword gate: the phrasing's entry is no candidate, whatever its cosine
+    strict = Ranker.build(docs, MatchSettings(), rank=RankSettings(**KEYWORD_PHRASING_GATE), encoder=encoder)
+    assert "login" not in [h.key for h in strict.search(SMS_QUESTION, 10)]
+    # without phrasings nothing changes: the gate only admits phrasings
+    plain = [*FILLER, LOGIN]
+    assert ([h.key for h in Ranker.build(plain, MatchSettings(), encoder=encoder).search(SMS_QUESTION, 10)]
+            == [h.key for h in Ranker.build(plain, MatchSettings(), rank=RankSettings(**KEYWORD_PHRASING_GATE),
+                                            encoder=encoder).search(SMS_QUESTION, 10)])
