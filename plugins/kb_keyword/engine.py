@@ -414,6 +414,10 @@ class Engine:
         name = f"v{state.version}-{secrets.token_hex(4)}"
         built = False
         if hasattr(os, "fork") and plugin_settings(PLUGIN).get("build_in_child", True):
+            # the sentence encoders are loaded here, before the fork: the child inherits them and this worker
+            # maps the build with them afterwards (loaded in the child, a model would be loaded twice: the
+            # child's copy dies with it; e5's is 1.5-2.5 s of CPU)
+            self._encoders(self._published_locales())
             built = self._build_in_child(state, name)
             self.child_builds += built
         if not built:
@@ -427,6 +431,11 @@ class Engine:
         if not self._load(pointer):
             raise RuntimeError(f"the index just written to {self.folder / name} cannot be read")
         self._remove_old(name)
+
+    def _published_locales(self) -> list[str]:
+        """The locales of the published entries, as the build groups them (no locale: ``ru``)."""
+        rows = db.session.execute(db.select(KbEntry.locale).where(KbEntry.status == "published").distinct())
+        return sorted({locale or "ru" for (locale,) in rows})
 
     def _build_in_child(self, state: State, name: str) -> bool:
         """:meth:`_build_files` in a forked child with its own database connection; False if it failed

@@ -155,6 +155,43 @@ def test_the_build_encodes_the_base_once_and_a_second_worker_maps_its_vectors(ma
         assert str(folder / sub / "semantic" / "vectors.rows.npy") in maps
 
 
+class LazyEncoderPlugin:
+    """``sep_text_encoder`` as kb_semantic gives it: the process's encoder is made (loaded) on the first
+    call and kept; every making is logged with the process's id (a forked build's too)."""
+
+    def __init__(self, log: Path, made: Path) -> None:
+        self.log, self.made, self.encoder = log, made, None
+
+    @hookimpl
+    def sep_text_encoder(self, locale):
+        if self.encoder is None:
+            with open(self.made, "a", encoding="utf-8") as f:
+                f.write(f"{os.getpid()}\n")
+            self.encoder = LoggingEncoder(self.log)
+        return self.encoder
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the build is forked where the system can fork")
+def test_a_worker_loads_the_encoder_once_and_its_forked_build_uses_that_one(make_app, tmp_path):
+    """A worker that has not loaded the encoder yet loads it before it forks the build: the child inherits
+    it and the worker maps the build with it (loaded in the child, e5 was loaded twice: 1.5-2.5 s)."""
+    from sep_plugins.kb_keyword.engine import engine
+
+    log, made = tmp_path / "encoded.jsonl", tmp_path / "made.txt"
+    app = make_app(plugins=[("test_encoder", LazyEncoderPlugin(log, made))])
+    eng = engine(app)
+    child_builds = eng.child_builds
+    with app.app_context():
+        load_demo()
+        eng.ensure_fresh()
+        expected = base_texts()
+    assert eng.child_builds == child_builds + 1 and eng.encoded == 0  # the child encoded the base
+    assert set(encoded(log)) == expected
+    assert made.read_text(encoding="utf-8").split() == [str(os.getpid())]  # once, by the worker
+    with app.app_context():
+        assert len(eng.search("как получить выписку", "ru", 1)[1][0].features) == 10
+
+
 def test_the_shared_vectors_rank_as_the_vectors_a_worker_encodes_itself(make_app, tmp_path):
     """Behaviour unchanged: the mapped build against :meth:`Ranker.build` with the encoder over the same
     entries (what every worker computed for itself before): the same hits, scores and confidences."""
