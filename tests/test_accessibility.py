@@ -40,6 +40,19 @@ def site(app):
     return {"citizen": citizen, "duty": duty, "admin": admin, "number": ticket.number}
 
 
+@pytest.fixture
+def consultant(app, site, shared_sentence_vectors):
+    """The consultant's index of the demo base built before the page asks, as a server started on this
+    data builds it at start-up (kb_keyword's ``sep_startup``): the test's server started before the data
+    existed, and the first question would build it while the page waits (index and e5 vectors of the
+    demo base: over 10 s on a loaded machine, the wait's timeout). The base's vectors come from the run's
+    shared files once another test encoded them (``shared_sentence_vectors``)."""
+    from sep_plugins.kb_keyword.engine import engine
+
+    engine(app).ensure_fresh()
+    assert engine(app).index_for("ru").semantic is not None  # the encoder is on, as in production
+
+
 def check(page, state: str, found: dict) -> None:
     violations = axe_violations(page)
     if violations:
@@ -56,7 +69,8 @@ def report(found: dict) -> str:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_citizen_pages_have_no_serious_or_critical_violations(browser_page, app, live_server, site, width):
+def test_citizen_pages_have_no_serious_or_critical_violations(browser_page, app, live_server, site, consultant,
+                                                              width):
     page, found = browser_page, {}
     page.set_viewport_size({"width": width, "height": 900})
     for path in ("/", "/login", "/register"):
@@ -99,7 +113,8 @@ def test_citizen_pages_have_no_serious_or_critical_violations(browser_page, app,
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.sep_config("SEP_BOT_CONFIDENCE_THRESHOLD", 0.999)
 @pytest.mark.sep_plugin_config("kb_keyword", {"decision": {"answer_threshold": 0.999, "clarify_threshold": 0.0}})
-def test_ask_with_choices_has_no_serious_or_critical_violations(browser_page, app, live_server, site, width):
+def test_ask_with_choices_has_no_serious_or_critical_violations(browser_page, app, live_server, site, consultant,
+                                                                width):
     """The consultant offering choices (every question with candidates is clarified here)."""
     page, found = browser_page, {}
     page.set_viewport_size({"width": width, "height": 900})
