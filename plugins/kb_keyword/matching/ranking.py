@@ -16,9 +16,10 @@ at least ``RankSettings.phrasing_bonus_similarity``) gains a fixed bonus, whatev
 Fused, the phrasings' keyword gate is the one fitted for the encoder (e5: a phrasing holding 30 % of the
 question's informative weight counts, against 70 % for the keyword ranking alone): the cosines re-rank
 the candidates a looser gate lets in, so curated entries gain without pulling questions away from the
-others. Without the signal the keyword ranking is unchanged. Its vectors are plain arrays (int8 rows, texts
-found by sorted digests, per-entry rows) that a shared build saves and workers memory-map, with a small overlay
-for the entries changed since.
+others. The question is encoded on the process's encoding thread while the keyword stage runs
+(:func:`encoding_thread`). Without the signal the keyword ranking is unchanged. Its vectors are plain
+arrays (int8 rows, texts found by sorted digests, per-entry rows) that a shared build saves and workers
+memory-map, with a small overlay for the entries changed since.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -153,11 +156,15 @@ class Ranker:
     def search_query(self, query, limit: int = 5) -> list[Hit]:
         """Entries for an analysed question (of the entries' index), best first."""
         depth = max(limit, self.rank.depth)
+        question = query.normalized if query.repaired else query.text
+        # the question is encoded while the keyword stage runs (ONNX Runtime and numpy release the GIL):
+        # the fused latency is about the longer of the two, not their sum
+        pending = self.semantic.question_vector_soon(question) if self.semantic is not None else None
         hits = self.index.search_query(query, depth)
         if self.phrasings is not None:
             hits = self._with_phrasings(query, hits, depth)
-        if self.semantic is not None and hits:
-            hits = self.semantic.rerank(query.normalized if query.repaired else query.text, hits, self.rank)
+        if pending is not None and hits:
+            hits = self.semantic.rerank(question, hits, self.rank, vector=pending.result())
         return hits[:limit]
 
     # -- phrasings ------------------------------------------------------------------------------
@@ -484,11 +491,20 @@ class Semantic:
             out.append(self.store.rows[ref] if ref >= 0 else self.extra.rows[-1 - ref])
         return out[0], out[1]
 
-    def signals(self, question: str, keys: Sequence, penalty: float = 0.1
+    def question_vector(self, question: str) -> np.ndarray:
+        """The question's vector (with the question prefix the encoder asks for)."""
+        return np.asarray(self.encoder.encode([prefixes(self.encoder)[0] + question]), dtype=np.float32)[0]
+
+    def question_vector_soon(self, question: str) -> Future:
+        """:meth:`question_vector` computed on the process's encoding thread (see :func:`encoding_thread`)."""
+        return encoding_thread().submit(self.question_vector, question)
+
+    def signals(self, question: str, keys: Sequence, penalty: float = 0.1, vector: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(cosine to the question or best phrasing − penalty, cosine to the entry text, raw question cosine,
-        raw cosine to the best phrasing (−1 for an entry without phrasings))."""
-        query = np.asarray(self.encoder.encode([prefixes(self.encoder)[0] + question]), dtype=np.float32)[0]
+        raw cosine to the best phrasing (−1 for an entry without phrasings)); ``vector``: the question's,
+        if already encoded."""
+        query = self.question_vector(question) if vector is None else vector
         refs = [self._refs(k) for k in keys]
         title = self._cosines(np.array([r[0] for r in refs], np.int64), query)
         entry = self._cosines(np.array([r[1] for r in refs], np.int64), query)
@@ -500,10 +516,11 @@ class Semantic:
                 best[i] = max(best[i], phrasing[i] - penalty)
         return best, entry, title, phrasing
 
-    def rerank(self, question: str, hits: list[Hit], rank: RankSettings) -> list[Hit]:
+    def rerank(self, question: str, hits: list[Hit], rank: RankSettings, vector: np.ndarray | None = None
+               ) -> list[Hit]:
         keys = [h.key for h in hits]
         rank = self.fitted(rank)
-        best, entry, _, phrasing = self.signals(question, keys, rank.phrasing_similarity_penalty)
+        best, entry, _, phrasing = self.signals(question, keys, rank.phrasing_similarity_penalty, vector)
         keyword = np.array([h.score for h in hits], np.float32)
         fused = z_scores(keyword) + rank.title_weight * z_scores(best) + rank.entry_weight * z_scores(entry)
         if rank.phrasing_bonus:
@@ -632,6 +649,19 @@ def fused_features(hits: Sequence[Hit]) -> tuple[float, ...]:
 def is_fused(hits: Sequence[Hit]) -> bool:
     """Whether hits were re-ranked by the semantic signal (so the fused calibration applies)."""
     return bool(hits) and len(hits[0].features) >= 10
+
+
+_encoding: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def encoding_thread() -> ThreadPoolExecutor:
+    """The process's one thread that encodes questions beside the keyword stage. One is enough: the
+    encoders run one text at a time per process anyway (their lock). Made again in a forked child (a
+    build's), which inherits the object but not the thread."""
+    global _encoding
+    if _encoding is None or _encoding[0] != os.getpid():
+        _encoding = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-question-encoder"))
+    return _encoding[1]
 
 
 def z_scores(values: np.ndarray) -> np.ndarray:
