@@ -249,6 +249,24 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, math.ceil(p / 100 * len(values)) - 1)]
 
 
+def latencies(search, questions: list[str]) -> list[float]:
+    """Milliseconds of ``search(question)`` for each question, one after another."""
+    out = []
+    for q in questions:
+        t = time.perf_counter()
+        search(q)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def bm25s_search(retriever, stemmer):
+    """One question's bm25s retrieval (top 5, one thread), as the baseline's latency is timed."""
+    import bm25s
+
+    return lambda q: retriever.retrieve(bm25s.tokenize([q], stopwords=None, stemmer=stemmer, show_progress=False),
+                                        k=5, show_progress=False, n_threads=1)
+
+
 def speed(passages: list[dict], questions: list[str], sizes: list[int], settings: MatchSettings) -> list[dict]:
     import bm25s
     import Stemmer
@@ -265,11 +283,7 @@ def speed(passages: list[dict], questions: list[str], sizes: list[int], settings
         arrays = index.memory_bytes() / 2**20
         for q in questions[:20]:
             index.search(q, 5)  # warm caches
-        lat = []
-        for q in questions:
-            t = time.perf_counter()
-            index.search(q, 5)
-            lat.append((time.perf_counter() - t) * 1000)
+        lat = latencies(lambda q, index=index: index.search(q, 5), questions)
         del index
         gc.collect()
         stemmer = Stemmer.Stemmer("russian")
@@ -281,12 +295,7 @@ def speed(passages: list[dict], questions: list[str], sizes: list[int], settings
                         show_progress=False)
         bbuild = time.perf_counter() - t
         bmem = rss_mb() - before
-        blat = []
-        for q in questions:
-            t = time.perf_counter()
-            qt = bm25s.tokenize([q], stopwords=None, stemmer=stemmer, show_progress=False)
-            retriever.retrieve(qt, k=5, show_progress=False, n_threads=1)
-            blat.append((time.perf_counter() - t) * 1000)
+        blat = latencies(bm25s_search(retriever, stemmer), questions)
         rows.append({
             "entries": n, "build_s": build, "rss_mb": mem, "arrays_mb": arrays,
             "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
@@ -615,19 +624,10 @@ def consultant_scale(passages: list[dict], questions: list[str], sizes: list[int
         row.update(fused=[], keyword=[], bm25s=[])
         for _ in range(rounds):
             for name, r in (("fused", ranker), ("keyword", keyword)):
-                lat = []
-                for q in questions:
-                    t = time.perf_counter()
-                    r.search(q, 5)
-                    lat.append((time.perf_counter() - t) * 1000)
+                lat = latencies(lambda q, r=r: r.search(q, 5), questions)
                 row[name].append({"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
                                   "max_ms": max(lat), "load": os.getloadavg()[0]})
-            lat = []
-            for q in questions:
-                t = time.perf_counter()
-                retriever.retrieve(bm25s.tokenize([q], stopwords=None, stemmer=stemmer, show_progress=False), k=5,
-                                   show_progress=False, n_threads=1)
-                lat.append((time.perf_counter() - t) * 1000)
+            lat = latencies(bm25s_search(retriever, stemmer), questions)
             row["bm25s"].append({"p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99)})
     return [row for row, *_ in built]
 
