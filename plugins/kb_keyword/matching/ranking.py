@@ -522,7 +522,12 @@ class Semantic:
         rank = self.fitted(rank)
         best, entry, _, phrasing = self.signals(question, keys, rank.phrasing_similarity_penalty, vector)
         keyword = np.array([h.score for h in hits], np.float32)
+        if len(hits) == 1:
+            # one candidate has no spread to standardise by: it is measured against an absent one (no
+            # keyword score, no similarity), as a list whose runner-up matches nothing would be
+            keyword, best, entry = (np.append(v, np.float32(0.0)) for v in (keyword, best, entry))
         fused = z_scores(keyword) + rank.title_weight * z_scores(best) + rank.entry_weight * z_scores(entry)
+        fused = fused[:len(hits)]
         if rank.phrasing_bonus:
             # added after the z-scores: an entry without phrasings never gains it, and the others' z-scores
             # do not depend on it
@@ -636,13 +641,14 @@ def fusion_for(encoder: object) -> Fusion:
 
 
 def fused_features(hits: Sequence[Hit]) -> tuple[float, ...]:
-    """FEATURES of a fused ranking (zeros when there is no hit)."""
+    """FEATURES of a fused ranking (zeros when there is no hit). A lone candidate's lead is over the absent
+    runner-up it was standardised against (:meth:`Semantic.rerank`), whose fused score mirrors its own."""
     if not hits or len(hits[0].features) < 10:
         return (0.0,) * len(FEATURES)
     a = hits[0].features
     b = hits[1].features if len(hits) > 1 else None
     c = hits[2].features if len(hits) > 2 else None
-    return (a[6], a[6] - (b[6] if b else a[6] - 1.0), a[7], a[8], a[9], a[7] - (b[7] if b else 0.0),
+    return (a[6], a[6] - (b[6] if b else -a[6]), a[7], a[8], a[9], a[7] - (b[7] if b else 0.0),
             a[6] - (c[6] if c else a[6] - 1.0))
 
 

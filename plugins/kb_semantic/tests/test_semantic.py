@@ -164,3 +164,21 @@ def test_another_installed_version_is_refused(app, fresh_encoder_cache, monkeypa
                         lambda name: "9.9.9" if name == distribution else installed(name))
     assert app.extensions["sep"].pm.hook.sep_text_encoder(locale="ru") is None
     assert "9.9.9 is installed" in caplog.text
+
+
+@BOTH
+def test_a_lone_keyword_candidate_that_means_the_question_is_answered(app, client):
+    """When one entry alone shares the question's words, its signals have no spread over the candidates
+    to standardise by: the fused ranking measures it against an absent runner-up (no keyword score, no
+    similarity), so a paraphrase is answered as a list with a useless runner-up would be. Standardised
+    over itself, every score was 0, a case the fitted confidence never saw, and the answer was held back."""
+    from sep_plugins.kb_keyword import kb
+
+    rows = [{"id": "t-1", "title": "Как получить выписку из электронного паспорта?",
+             "text": "Выписку скачивает собственник в личном кабинете: нажмите «Сформировать выписку»."},
+            {"id": "t-2", "title": "Какой режим работы телефона?",
+             "text": "Телефон работает с 06:00 до 18:00 по Москве в рабочие дни."}]
+    assert kb.import_rows(list(enumerate(rows, 1))).committed
+    assert len(ranker(app).search("Как получить выписку?", 5)) == 1  # the case under test
+    decision = ask(client, "Как получить выписку?")
+    assert (decision["kind"], shown(decision)) == ("answer", ["t-1"])
