@@ -1,12 +1,14 @@
 """Fit the fused (keyword + sentence encoder) confidence of kb_keyword and its decision thresholds.
 
-Run by hand (``.venv/bin/python benchmarks/fit_semantic_confidence.py``); needs the ``bench`` and
+Run by hand (``.venv/bin/python benchmarks/fit_semantic_confidence.py [--model use-m3]``); needs the ``bench`` and
 ``semantic`` extras and the public dev sets (``../shared/bench`` or ``SEP_BENCH_DATA``). Prints the
 logistic coefficients fitted on all of rutube_faq dev and the thresholds chosen on out-of-fold
 confidences (5 folds grouped by target entry, like the held-out half): the answer threshold is the
-lowest at which out-of-fold single answers are >= 85 % right. The defaults in
-``plugins/kb_keyword/matching/ranking.py`` (``FusedConfidence``, ``FUSED_POLICY``) are this script's
-output; nothing of the data is stored in the project. The keyword-only mode keeps its own
+lowest at which out-of-fold single answers are >= 85 % right. The weights may not be negative (each
+signal may only raise the confidence; unconstrained, correlated signals took opposite signs). The fitted
+values in ``plugins/kb_keyword/matching/ranking.py`` (``FUSIONS``, per encoder) are this script's output,
+run with that encoder's fusion weights in place (``kb_keyword_bench.fusion_weights`` chooses them);
+nothing of the data is stored in the project. The keyword-only mode keeps its own
 calibration (``MatchSettings.c_*``) and thresholds (``decision.Policy``).
 """
 
@@ -38,13 +40,15 @@ def collect(ranker: Ranker, questions: list[dict]) -> tuple[np.ndarray, np.ndarr
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 4000) -> np.ndarray:
-    """Logistic regression on standardised features (gradient descent); returns [bias, w...] on the raw scale."""
+    """Logistic regression on standardised features (projected gradient descent, non-negative weights);
+    returns [bias, w...] on the raw scale."""
     mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
     xb = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
     w = np.zeros(xb.shape[1])
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-xb @ w))
         w -= 0.5 * (xb.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]])
+        w[1:] = np.maximum(w[1:], 0.0)  # each signal may only raise the confidence
     raw = w[1:] / sd
     return np.r_[w[0] - float((mu * raw).sum()), raw]
 
@@ -60,9 +64,13 @@ def lowest_threshold(p: np.ndarray, y: np.ndarray, target: float = TARGET) -> tu
 
 
 def main() -> dict:
-    from sep_plugins.kb_semantic.encoder import load
+    import argparse
 
-    encoder = load()
+    from sep_plugins.kb_semantic.encoder import MODELS, load
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=MODELS, default=MODELS[0], help="kb_semantic's model setting")
+    encoder = load(1, 0, parser.parse_args().model)
     if encoder is None:
         raise SystemExit("the semantic extra is not installed (pip install -e '.[semantic]')")
     passages, questions = bench.load("rutube_faq")

@@ -492,6 +492,65 @@ def decided(ranker, questions: list[dict], fused: bool) -> dict:
     return out
 
 
+#: the fused ranking's weights searched per encoder (RankSettings.title_weight x entry_weight; the keyword
+#: scores' z-scores weigh 1)
+WEIGHT_GRID = [{"title_weight": t, "entry_weight": e}
+               for t in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0) for e in (0.5, 1.0, 1.5, 2.0, 2.5)]
+XQUAD_FLOOR = 0.93
+
+
+def with_question_cache(ranker, size: int = 8192):
+    """``ranker`` whose encoder keeps the questions' vectors: a grid asks every question once per point."""
+    from sep_plugins.kb_keyword.matching.ranking import Ranker, Semantic
+    from sep_plugins.kb_semantic.encoder import QuestionCache
+
+    s = ranker.semantic
+    return Ranker(ranker.index, ranker.phrasings, ranker.rank,
+                  Semantic(QuestionCache(s.encoder, size), s.store, s.table, s.extra, s.extra_table, s.masked))
+
+
+def fusion_weights(rankers: dict, sets: dict, grid: list[dict] = WEIGHT_GRID) -> dict:
+    """Choose the fused ranking's weights by grouped 5-fold cross-validation on rutube dev.
+
+    Each point of ``grid`` is scored by MRR@10 on rutube; a point whose xquad_ru top-1 falls under
+    :data:`XQUAD_FLOOR` is not eligible. Each fold gets the best point of the other four folds, so the
+    out-of-fold figures are those of the procedure; the point chosen on all of rutube dev is what
+    ``ranking.FUSIONS`` should hold for this encoder."""
+    from dataclasses import replace as with_rank
+
+    from sep_plugins.kb_keyword.matching.ranking import Ranker
+
+    scores = {}
+    for name in ("rutube_faq", "xquad_ru"):
+        cached = with_question_cache(rankers[name])
+        questions = sets[name][1]
+        rr = np.zeros((len(grid), len(questions)))
+        top1 = np.zeros((len(grid), len(questions)))
+        for j, change in enumerate(grid):
+            variant = Ranker(cached.index, cached.phrasings, with_rank(cached.rank, **change), cached.semantic)
+            for i, q in enumerate(questions):
+                keys = [h.key for h in variant.search(q["question"], 10)]
+                ok = set(q["answer_ids"])
+                rank = next((r for r, k in enumerate(keys, 1) if k in ok), 0)
+                rr[j, i] = 1.0 / rank if rank else 0.0
+                top1[j, i] = rank == 1
+        scores[name] = (rr, top1)
+    rr, top1 = scores["rutube_faq"]
+    xquad = scores["xquad_ru"][1].mean(axis=1)
+    eligible = [j for j in range(len(grid)) if xquad[j] >= XQUAD_FLOOR] or list(range(len(grid)))
+    folds = group_folds(sets["rutube_faq"][1])
+    oof_rr, oof_top1, chosen = np.zeros(rr.shape[1]), np.zeros(rr.shape[1]), []
+    for test in folds:
+        train = np.setdiff1d(np.arange(rr.shape[1]), test)
+        j = max(eligible, key=lambda j: (rr[j, train].mean(), -j))
+        chosen.append(grid[j])
+        oof_rr[test], oof_top1[test] = rr[j, test], top1[j, test]
+    best = max(eligible, key=lambda j: (rr[j].mean(), -j))
+    return {"chosen_on_all_dev": grid[best], "top1": float(top1[best].mean()), "mrr10": float(rr[best].mean()),
+            "xquad_top1": float(xquad[best]), "oof_top1": float(oof_top1.mean()), "oof_mrr10": float(oof_rr.mean()),
+            "chosen_per_fold": chosen}
+
+
 def with_phrasings(passages: list[dict], phrasings: dict[str, list[str]]) -> list:
     return [Document(p["id"], p.get("title") or "", p.get("text") or "", tuple(phrasings.get(p["id"], ())))
             for p in passages]
@@ -677,6 +736,17 @@ def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
             lines.append(f"| {name} | {mode} | {m['top1']:.3f} | {m['mrr10']:.3f} | {m['recall5']:.3f} | "
                          f"{m['answered']:.3f} | {m['answered_correct']:.3f} | {m['clarified']:.3f} | "
                          f"{m['right_entry_shown']:.3f} |")
+    if encoder is not None:
+        cv = report["fusion_weights"] = fusion_weights(bases, sets)
+        per_fold = "; ".join(f"{c['title_weight']}/{c['entry_weight']}" for c in cv["chosen_per_fold"])
+        lines += ["", f"Fusion weights by grouped 5-fold cross-validation (`fusion_weights`: title/entry "
+                  f"{' '.join(sorted({str(g['title_weight']) for g in WEIGHT_GRID}, key=float))} x "
+                  f"{' '.join(sorted({str(g['entry_weight']) for g in WEIGHT_GRID}, key=float))}, best MRR@10 "
+                  f"with xquad_ru top-1 >= {XQUAD_FLOOR}): out of fold top-1 {cv['oof_top1']:.3f}, MRR@10 "
+                  f"{cv['oof_mrr10']:.3f} (each fold's choice: {per_fold}); chosen on all of rutube dev "
+                  f"{cv['chosen_on_all_dev']['title_weight']}/{cv['chosen_on_all_dev']['entry_weight']} "
+                  f"(top-1 {cv['top1']:.3f}, MRR@10 {cv['mrr10']:.3f}, xquad {cv['xquad_top1']:.3f}); "
+                  f"the rows above use {w.get('title_weight')}/{w.get('entry_weight')}."]
     passages, questions = sets["rutube_faq"]
     lines += ["", "## Staff phrasings (rutube dev: the training folds' questions added as phrasings)", "",
               "| engine | curated top-1 (random 5 folds) | uncurated entries: top-1 without / with others' phrasings "
