@@ -494,9 +494,19 @@ def decided(ranker, questions: list[dict], fused: bool) -> dict:
 
 #: the fused ranking's weights searched per encoder (RankSettings.title_weight x entry_weight; the keyword
 #: scores' z-scores weigh 1)
-WEIGHT_GRID = [{"title_weight": t, "entry_weight": e}
-               for t in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0) for e in (0.5, 1.0, 1.5, 2.0, 2.5)]
+TITLE_WEIGHTS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+ENTRY_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 2.5)
+WEIGHT_GRID = [{"title_weight": t, "entry_weight": e} for t in TITLE_WEIGHTS for e in ENTRY_WEIGHTS]
 XQUAD_FLOOR = 0.93
+
+
+def with_rank_settings(ranker, **change):
+    """``ranker`` over the same index, phrasings and vectors with ``change`` made to its RankSettings."""
+    from dataclasses import replace
+
+    from sep_plugins.kb_keyword.matching.ranking import Ranker
+
+    return Ranker(ranker.index, ranker.phrasings, replace(ranker.rank, **change), ranker.semantic)
 
 
 def with_question_cache(ranker, size: int = 8192):
@@ -516,10 +526,6 @@ def fusion_weights(rankers: dict, sets: dict, grid: list[dict] = WEIGHT_GRID) ->
     :data:`XQUAD_FLOOR` is not eligible. Each fold gets the best point of the other four folds, so the
     out-of-fold figures are those of the procedure; the point chosen on all of rutube dev is what
     ``ranking.FUSIONS`` should hold for this encoder."""
-    from dataclasses import replace as with_rank
-
-    from sep_plugins.kb_keyword.matching.ranking import Ranker
-
     scores = {}
     for name in ("rutube_faq", "xquad_ru"):
         cached = with_question_cache(rankers[name])
@@ -527,7 +533,7 @@ def fusion_weights(rankers: dict, sets: dict, grid: list[dict] = WEIGHT_GRID) ->
         rr = np.zeros((len(grid), len(questions)))
         top1 = np.zeros((len(grid), len(questions)))
         for j, change in enumerate(grid):
-            variant = Ranker(cached.index, cached.phrasings, with_rank(cached.rank, **change), cached.semantic)
+            variant = with_rank_settings(cached, **change)
             for i, q in enumerate(questions):
                 keys = [h.key for h in variant.search(q["question"], 10)]
                 ok = set(q["answer_ids"])
@@ -584,7 +590,6 @@ def curation(passages: list[dict], questions: list[dict], encoder, base, grid: l
 
     With ``grid`` (RankSettings changes), each fold's setting is chosen on the other four folds (best curated
     top-1 on the random folds with a loss <= 0.01 on the grouped ones) and the held-out figures reported."""
-    from dataclasses import replace as with_rank
 
     from sep_plugins.kb_keyword.decision import decide
     from sep_plugins.kb_keyword.matching.ranking import Ranker, is_fused
@@ -619,7 +624,7 @@ def curation(passages: list[dict], questions: list[dict], encoder, base, grid: l
                     answered_ok += d.kind == "answer" and d.shown[0] in ok
                     shown_ok += bool(ok & set(d.shown))
             for j, change in enumerate(grid or []):
-                variant = Ranker(ranker.index, ranker.phrasings, with_rank(ranker.rank, **change), ranker.semantic)
+                variant = with_rank_settings(ranker, **change)
                 for i in test:
                     h = variant.search(questions[i]["question"], 1)
                     right[scheme][j, i] = bool(h) and h[0].key in set(questions[i]["answer_ids"])
@@ -740,8 +745,7 @@ def consultant(sets: dict, sizes: list[int]) -> tuple[dict, list[str]]:
         cv = report["fusion_weights"] = fusion_weights(bases, sets)
         per_fold = "; ".join(f"{c['title_weight']}/{c['entry_weight']}" for c in cv["chosen_per_fold"])
         lines += ["", f"Fusion weights by grouped 5-fold cross-validation (`fusion_weights`: title/entry "
-                  f"{' '.join(sorted({str(g['title_weight']) for g in WEIGHT_GRID}, key=float))} x "
-                  f"{' '.join(sorted({str(g['entry_weight']) for g in WEIGHT_GRID}, key=float))}, best MRR@10 "
+                  f"{' '.join(map(str, TITLE_WEIGHTS))} x {' '.join(map(str, ENTRY_WEIGHTS))}, best MRR@10 "
                   f"with xquad_ru top-1 >= {XQUAD_FLOOR}): out of fold top-1 {cv['oof_top1']:.3f}, MRR@10 "
                   f"{cv['oof_mrr10']:.3f} (each fold's choice: {per_fold}); chosen on all of rutube dev "
                   f"{cv['chosen_on_all_dev']['title_weight']}/{cv['chosen_on_all_dev']['entry_weight']} "
